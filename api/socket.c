@@ -1,0 +1,1084 @@
+/*
+ * The socket calls of tern.h: descriptors, argument checks with Linux's
+ * errno values, datagram copy in and out of mbufs, and blocking. Called by
+ * applications on any thread; speaks to the stack only through sockif.h
+ * (requests, submitted mbufs, the per-socket struct tern_chan).
+ *
+ * Descriptors: a process-wide table maps fd - TERN_FD_BASE to a socket; each
+ * runtime owns an array of sockets indexed by the stack's slot number, so a
+ * slot's channel (and its rx ring and generation) outlives reuse.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+#include <rte_ring_peek.h>
+
+#include "runtime.h"
+#include "sockif.h"
+#include "stack.h"
+#include "tern.h"
+
+#define FD_MAX 65536u              /* descriptors in the process-wide table */
+#define RXQ_SIZE 1024u             /* entries of a socket's inbound ring */
+#define BUF_DEFAULT 212992u        /* Linux net.core.{r,w}mem_default */
+#define BUF_MAX 212992u            /* Linux net.core.{r,w}mem_max */
+#define MIN_RCVBUF 2304u           /* Linux SOCK_MIN_RCVBUF on x86-64 */
+#define MIN_SNDBUF 4608u           /* Linux SOCK_MIN_SNDBUF */
+#define UDP_MAX_PAYLOAD 65507u     /* 65535 - 20 (IPv4) - 8 (UDP) */
+#define TTL_DEFAULT 64             /* Linux net.ipv4.ip_default_ttl */
+#define WAIT_SPIN 2000u            /* ready checks before sleeping (LCORE) */
+#define NOMBUF_WAIT_NS (100 * TERN_NS_PER_MS) /* retry an empty pool this long */
+#define NO_DEADLINE UINT64_MAX
+
+struct tern_sock {
+	struct tern_chan chan;          /* shared with the stack: keep first */
+	struct tern_rt *rt;
+	uint32_t slot;                  /* stack slot index (per runtime) */
+	int fd;                         /* -1 while free */
+	int type;
+	/* Settings read by any thread without a lock: relaxed atomics. */
+	_Atomic int64_t timeout_ns;     /* socket module timeout: <0 None, 0 non-blocking */
+	_Atomic int64_t rcvtimeo_ns;    /* SO_RCVTIMEO: <0 forever, 0 do not wait */
+	_Atomic int64_t sndtimeo_ns;    /* SO_SNDTIMEO: same */
+	_Atomic bool broadcast;         /* SO_BROADCAST (cached; the stack has its copy) */
+	_Atomic bool reuseaddr;         /* SO_REUSEADDR (cached) */
+	_Atomic bool connected;         /* a default peer is set */
+	_Atomic int ttl;                /* IP_TTL */
+} __rte_cache_aligned;
+
+/* The sockets of one runtime and the FIFO of free slot numbers (FIFO so a
+ * slot is reused as late as possible). The mutex is taken by socket() and
+ * close() only. */
+struct tern_socktab {
+	struct tern_sock *socks;
+	uint32_t *free;
+	uint32_t cap, head, count;
+	pthread_mutex_t lock;
+};
+
+static struct tern_sock *_Atomic fd_table[FD_MAX];
+static bool fd_taken[FD_MAX];      /* guarded by fd_lock */
+static uint32_t fd_low;            /* no free index below this (guarded) */
+static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* ---- descriptors and slots ---- */
+
+static struct tern_sock *
+sock_get(int fd)
+{
+	if (fd < TERN_FD_BASE || (unsigned)(fd - TERN_FD_BASE) >= FD_MAX) {
+		errno = EBADF;
+		return NULL;
+	}
+	/* acquire: pairs with the release store in tern_socket_rt(), so the
+	 * socket's fields are seen initialised. */
+	struct tern_sock *s = atomic_load_explicit(&fd_table[fd - TERN_FD_BASE],
+						   memory_order_acquire);
+	if (s == NULL)
+		errno = EBADF;
+	return s;
+}
+
+/* Reserve the lowest free descriptor index (POSIX's rule). @return index or -1. */
+static int
+fd_alloc(void)
+{
+	int idx = -1;
+	pthread_mutex_lock(&fd_lock);
+	for (uint32_t i = fd_low; i < FD_MAX; i++) {
+		if (!fd_taken[i]) {
+			fd_taken[i] = true;
+			fd_low = i + 1;
+			idx = (int)i;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fd_lock);
+	return idx;
+}
+
+static void
+fd_release(uint32_t idx)
+{
+	pthread_mutex_lock(&fd_lock);
+	fd_taken[idx] = false;
+	if (idx < fd_low)
+		fd_low = idx;
+	pthread_mutex_unlock(&fd_lock);
+}
+
+static struct tern_sock *
+slot_alloc(struct tern_rt *rt)
+{
+	struct tern_socktab *t = rt->socks;
+	struct tern_sock *s = NULL;
+	pthread_mutex_lock(&t->lock);
+	if (t->count > 0) {
+		s = &t->socks[t->free[t->head]];
+		t->head = (t->head + 1) % t->cap;
+		t->count--;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return s;
+}
+
+static void
+slot_release(struct tern_sock *s)
+{
+	struct tern_socktab *t = s->rt->socks;
+	pthread_mutex_lock(&t->lock);
+	t->free[(t->head + t->count) % t->cap] = s->slot;
+	t->count++;
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Free whatever is left in a socket's inbound ring (no producer runs). */
+static void
+rxq_drain(struct tern_sock *s)
+{
+	void *m;
+	if (s->chan.rxq == NULL)
+		return;
+	while (rte_ring_dequeue(s->chan.rxq, &m) == 0)
+		rte_pktmbuf_free(m);
+	/* relaxed: the stack no longer serves this slot. */
+	atomic_store_explicit(&s->chan.rx_bytes, 0, memory_order_relaxed);
+}
+
+int
+tern_api_socks_init(struct tern_rt *rt, uint32_t max_sockets)
+{
+	if (max_sockets == 0)
+		return -EINVAL;
+	struct tern_socktab *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	t->socks = aligned_alloc(RTE_CACHE_LINE_SIZE,
+				 RTE_ALIGN_CEIL(sizeof(*t->socks) * max_sockets,
+						RTE_CACHE_LINE_SIZE));
+	t->free = calloc(max_sockets, sizeof(*t->free));
+	if (t->socks == NULL || t->free == NULL) {
+		free(t->socks);
+		free(t->free);
+		free(t);
+		return -ENOMEM;
+	}
+	memset(t->socks, 0, sizeof(*t->socks) * max_sockets);
+	for (uint32_t i = 0; i < max_sockets; i++) {
+		t->socks[i].rt = rt;
+		t->socks[i].slot = i;
+		t->socks[i].fd = -1;
+		t->free[i] = i;
+	}
+	t->cap = t->count = max_sockets;
+	t->head = 0;
+	pthread_mutex_init(&t->lock, NULL);
+	rt->socks = t;
+	return 0;
+}
+
+void
+tern_api_socks_close_all(struct tern_rt *rt)
+{
+	struct tern_socktab *t = rt->socks;
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct tern_sock *s = &t->socks[i];
+		if (s->fd < 0)
+			continue;
+		uint32_t idx = (uint32_t)(s->fd - TERN_FD_BASE);
+		/* release: later callers see EBADF; nothing else to publish. */
+		atomic_store_explicit(&fd_table[idx], NULL, memory_order_release);
+		fd_release(idx);
+		s->fd = -1;
+	}
+}
+
+void
+tern_api_socks_fini(struct tern_rt *rt)
+{
+	struct tern_socktab *t = rt->socks;
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct tern_sock *s = &t->socks[i];
+		rxq_drain(s);
+		free(s->chan.rxq);
+		s->chan.rxq = NULL;
+	}
+	pthread_mutex_destroy(&t->lock);
+	free(t->socks);
+	free(t->free);
+	free(t);
+	rt->socks = NULL;
+}
+
+/* Prepare a slot's channel for a new socket. The ring is made once per slot
+ * with rte_ring_init on our own memory (no memzone, no name to make unique). */
+static int
+chan_init(struct tern_sock *s)
+{
+	struct tern_chan *c = &s->chan;
+	if (c->rxq == NULL) {
+		ssize_t sz = rte_ring_get_memsize(RXQ_SIZE);
+		void *mem = NULL;
+		if (sz < 0 || posix_memalign(&mem, RTE_CACHE_LINE_SIZE, (size_t)sz) != 0)
+			return -ENOMEM;
+		if (rte_ring_init(mem, "tern_rxq", RXQ_SIZE,
+				  RING_F_SP_ENQ | RING_F_MC_HTS_DEQ) != 0) {
+			free(mem);
+			return -ENOMEM;
+		}
+		c->rxq = mem;
+	} else {
+		rxq_drain(s);
+	}
+	/* relaxed, all: the slot is not served by the stack until the OPEN
+	 * request, and the submit ring's enqueue releases these stores. */
+	atomic_store_explicit(&c->rx_bytes, 0, memory_order_relaxed);
+	atomic_store_explicit(&c->tx_bytes, 0, memory_order_relaxed);
+	atomic_store_explicit(&c->rcvbuf, BUF_DEFAULT, memory_order_relaxed);
+	atomic_store_explicit(&c->sndbuf, BUF_DEFAULT, memory_order_relaxed);
+	atomic_store_explicit(&c->so_error, 0, memory_order_relaxed);
+	atomic_store_explicit(&c->waiters, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->timeout_ns, -1, memory_order_relaxed);
+	atomic_store_explicit(&s->rcvtimeo_ns, -1, memory_order_relaxed);
+	atomic_store_explicit(&s->sndtimeo_ns, -1, memory_order_relaxed);
+	atomic_store_explicit(&s->broadcast, false, memory_order_relaxed);
+	atomic_store_explicit(&s->reuseaddr, false, memory_order_relaxed);
+	atomic_store_explicit(&s->connected, false, memory_order_relaxed);
+	atomic_store_explicit(&s->ttl, TTL_DEFAULT, memory_order_relaxed);
+	return 0;
+}
+
+/* ---- blocking ---- */
+
+/* Deadline of a blocking call: 0 = do not wait, NO_DEADLINE = forever.
+ * Both the socket module's timeout and SO_RCVTIMEO/SO_SNDTIMEO apply; the
+ * shorter wins. */
+static uint64_t
+sock_deadline(const struct tern_sock *s, int flags, _Atomic int64_t *sotimeo)
+{
+	/* relaxed: settings; a call racing with a change sees either value. */
+	int64_t t = atomic_load_explicit(&s->timeout_ns, memory_order_relaxed);
+	int64_t k = atomic_load_explicit(sotimeo, memory_order_relaxed);
+	if ((flags & MSG_DONTWAIT) || t == 0 || k == 0)
+		return 0;
+	int64_t w = t;
+	if (k > 0 && (w < 0 || k < w))
+		w = k;
+	return w < 0 ? NO_DEADLINE : tern_clock_ns() + (uint64_t)w;
+}
+
+typedef bool (*sock_ready_fn)(struct tern_sock *s, uint32_t arg);
+
+static bool
+so_error_pending(struct tern_sock *s)
+{
+	/* relaxed: a hint; the caller takes the error with an exchange. */
+	return atomic_load_explicit(&s->chan.so_error, memory_order_relaxed) != 0;
+}
+
+static bool
+ready_rx(struct tern_sock *s, uint32_t arg)
+{
+	(void)arg;
+	return !rte_ring_empty(s->chan.rxq) || so_error_pending(s);
+}
+
+/* Room in SO_SNDBUF for @p len more bytes (one datagram may always go). */
+static bool
+ready_tx(struct tern_sock *s, uint32_t len)
+{
+	/* acquire: pairs with the stack's release when it subtracts what it
+	 * sent, so the buffer space we see is really free. */
+	uint32_t tx = atomic_load_explicit(&s->chan.tx_bytes, memory_order_acquire);
+	/* relaxed: a setting. */
+	uint32_t lim = atomic_load_explicit(&s->chan.sndbuf, memory_order_relaxed);
+	return tx == 0 || (uint64_t)tx + len <= lim || so_error_pending(s);
+}
+
+/*
+ * Wait until ready(s, arg) or the deadline (> now). INLINE: drive the inline
+ * stacks. LCORE: spin briefly, then sleep on chan.wseq. The stack's side is:
+ * produce; seq_cst fence; if (waiters) { bump wseq; futex wake }.
+ * @return 0 when ready, -EAGAIN at the deadline.
+ */
+static int
+sock_wait(struct tern_sock *s, sock_ready_fn ready, uint32_t arg, uint64_t deadline)
+{
+	struct tern_chan *c = &s->chan;
+
+	if (s->rt->mode == TERN_MODE_INLINE) {
+		for (;;) {
+			if (ready(s, arg))
+				return 0;
+			if (deadline != NO_DEADLINE && tern_clock_ns() >= deadline)
+				return -EAGAIN;
+			if (tern_api_drive() == 0)
+				rte_pause();
+		}
+	}
+
+	for (unsigned i = 0; i < WAIT_SPIN; i++) {
+		if (ready(s, arg))
+			return 0;
+		rte_pause();
+	}
+	for (;;) {
+		/* acquire: read the sequence before re-checking the condition,
+		 * so an event published after this load changes the word and
+		 * the futex wait returns at once. */
+		uint32_t seq = atomic_load_explicit(&c->wseq, memory_order_acquire);
+		/* seq_cst: Dekker pairing with the stack's seq_cst fence between
+		 * its enqueue and its load of waiters: either it sees us waiting
+		 * (and wakes us) or our re-check below sees its data. */
+		atomic_fetch_add_explicit(&c->waiters, 1, memory_order_seq_cst);
+		/* seq_cst: orders the re-check's plain acquire loads (ring tail,
+		 * tx_bytes) after the increment in C11 terms, not just on x86. */
+		atomic_thread_fence(memory_order_seq_cst);
+		bool ok = ready(s, arg);
+		uint64_t now = tern_clock_ns();
+		if (!ok && (deadline == NO_DEADLINE || now < deadline))
+			tern_futex_wait(&c->wseq, seq,
+					deadline == NO_DEADLINE ? -1 :
+					(int64_t)(deadline - now));
+		/* relaxed: the count is only a hint for the stack's wake. */
+		atomic_fetch_sub_explicit(&c->waiters, 1, memory_order_relaxed);
+		if (ok || ready(s, arg))
+			return 0;
+		if (deadline != NO_DEADLINE && tern_clock_ns() >= deadline)
+			return -EAGAIN;
+	}
+}
+
+/* ---- addresses ---- */
+
+static bool
+is_broadcast(const struct tern_rt *rt, uint32_t a)
+{
+	if (a == INADDR_BROADCAST)
+		return true;
+	/* RFC 3021: /31 and /32 have no directed broadcast address. */
+	if (rt->netmask >= 0xfffffffeu)
+		return false;
+	return a == ((rt->ip & rt->netmask) | ~rt->netmask);
+}
+
+/* Parse an AF_INET destination as Linux's connect/sendto do.
+ * @return 0 or -errno. */
+static int
+dest_parse(const struct sockaddr *sa, socklen_t len, uint32_t *addr, uint16_t *port)
+{
+	if (sa == NULL || len < sizeof(struct sockaddr_in))
+		return -EINVAL;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	if (sin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	*addr = ntohl(sin->sin_addr.s_addr);
+	*port = ntohs(sin->sin_port);
+	return 0;
+}
+
+static void
+name_out(uint32_t addr, uint16_t port, struct sockaddr *sa, socklen_t *len)
+{
+	if (sa == NULL || len == NULL)
+		return;
+	struct sockaddr_in sin;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(addr);
+	sin.sin_port = htons(port);
+	/* POSIX: truncate to the caller's buffer, report the full length. */
+	size_t n = *len < sizeof(sin) ? *len : sizeof(sin);
+	memcpy(sa, &sin, n);
+	*len = sizeof(sin);
+}
+
+/* ---- socket, bind, connect, close ---- */
+
+int
+tern_socket(int domain, int type, int protocol)
+{
+	return tern_socket_rt(tern_api_default_rt(), domain, type, protocol);
+}
+
+int
+tern_socket_rt(struct tern_rt *rt, int domain, int type, int protocol)
+{
+	if (domain != AF_INET)
+		return fail(EAFNOSUPPORT);
+	if (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf))
+		return fail(EINVAL);
+	int base = type & 0xf;
+	if (base == SOCK_STREAM)
+		return fail(EPROTONOSUPPORT);  /* TCP is not served yet */
+	if (base != SOCK_DGRAM)
+		return fail(ESOCKTNOSUPPORT);
+	if (protocol != 0 && protocol != IPPROTO_UDP)
+		return fail(EPROTONOSUPPORT);
+	/* acquire: a runtime seen live was initialised before it was published. */
+	if (rt == NULL || !atomic_load_explicit(&rt->live, memory_order_acquire))
+		return fail(ENETDOWN);
+
+	struct tern_sock *s = slot_alloc(rt);
+	if (s == NULL)
+		return fail(EMFILE);
+	int idx = fd_alloc();
+	if (idx < 0) {
+		slot_release(s);
+		return fail(EMFILE);
+	}
+	int rc = chan_init(s);
+	if (rc == 0) {
+		if (type & SOCK_NONBLOCK)
+			/* relaxed: not yet shared (published below). */
+			atomic_store_explicit(&s->timeout_ns, 0, memory_order_relaxed);
+		s->type = base;
+		struct tern_req req = {
+			.op = TERN_REQ_OPEN, .sock = s->slot, .type = base, .chan = &s->chan,
+		};
+		rc = tern_api_request(rt, &req);
+	}
+	if (rc != 0) {
+		fd_release((uint32_t)idx);
+		slot_release(s);
+		return fail(-rc);
+	}
+	s->fd = TERN_FD_BASE + idx;
+	/* release: publish the initialised socket to other threads' sock_get(). */
+	atomic_store_explicit(&fd_table[idx], s, memory_order_release);
+	return s->fd;
+}
+
+int
+tern_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct tern_sock *s = sock_get(fd);
+	if (s == NULL)
+		return -1;
+	if (addr == NULL || len < sizeof(struct sockaddr_in))
+		return fail(EINVAL);
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
+	uint32_t a = ntohl(sin->sin_addr.s_addr);
+	/* Linux inet_bind: AF_UNSPEC is tolerated for INADDR_ANY only. */
+	if (sin->sin_family != AF_INET &&
+	    (sin->sin_family != AF_UNSPEC || a != INADDR_ANY))
+		return fail(EAFNOSUPPORT);
+	/* Linux: the address must be local, broadcast or multicast (the stack
+	 * decides on multicast). */
+	if (a != INADDR_ANY && a != s->rt->ip && !is_broadcast(s->rt, a) &&
+	    !IN_MULTICAST(a))
+		return fail(EADDRNOTAVAIL);
+	struct tern_req req = {
+		.op = TERN_REQ_BIND, .sock = s->slot, .addr = a,
+		.port = ntohs(sin->sin_port),
+	};
+	int rc = tern_api_request(s->rt, &req);
+	return rc == 0 ? 0 : fail(-rc);
+}
+
+/* @return 0 or -errno. */
+static int
+sock_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct tern_sock *s = sock_get(fd);
+	if (s == NULL)
+		return -EBADF;
+	/* Linux inet_dgram_connect: AF_UNSPEC needs only the family field. */
+	if (addr == NULL || len < sizeof(addr->sa_family))
+		return -EINVAL;
+	struct tern_req req = { .op = TERN_REQ_CONNECT, .sock = s->slot };
+	if (addr->sa_family == AF_UNSPEC) {
+		req.unspec = true;
+	} else {
+		int rc = dest_parse(addr, len, &req.addr, &req.port);
+		if (rc != 0)
+			return rc;
+		/* relaxed: a setting. Linux ip4_datagram_connect: EACCES. */
+		if (is_broadcast(s->rt, req.addr) &&
+		    !atomic_load_explicit(&s->broadcast, memory_order_relaxed))
+			return -EACCES;
+	}
+	int rc = tern_api_request(s->rt, &req);
+	if (rc == 0)
+		/* relaxed: a hint for send(); the stack holds the real peer. */
+		atomic_store_explicit(&s->connected, !req.unspec, memory_order_relaxed);
+	return rc;
+}
+
+int
+tern_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int rc = sock_connect(fd, addr, len);
+	return rc == 0 ? 0 : fail(-rc);
+}
+
+int
+tern_connect_ex(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	return -sock_connect(fd, addr, len);
+}
+
+int
+tern_close(int fd)
+{
+	struct tern_sock *s = sock_get(fd);
+	if (s == NULL)
+		return -1;
+	uint32_t idx = (uint32_t)(fd - TERN_FD_BASE);
+	/* acq_rel: only one closer wins the descriptor; later calls see EBADF. */
+	if (!atomic_compare_exchange_strong_explicit(&fd_table[idx], &s, NULL,
+						     memory_order_acq_rel,
+						     memory_order_relaxed))
+		return fail(EBADF);
+	struct tern_req req = { .op = TERN_REQ_CLOSE, .sock = s->slot };
+	tern_api_request(s->rt, &req);
+	/* release: datagrams still in the submit ring carry the old generation
+	 * and are dropped by the stack once the slot serves a new socket. */
+	atomic_fetch_add_explicit(&s->chan.gen, 1, memory_order_release);
+	rxq_drain(s);
+	s->fd = -1;
+	fd_release(idx);
+	slot_release(s);
+	return 0;
+}
+
+/* ---- send ---- */
+
+/* Copy @p len bytes into a chain of mbufs, default headroom left in each
+ * (the stack prepends its headers to the first). */
+static struct rte_mbuf *
+mbuf_from_buf(struct rte_mempool *mp, const void *buf, size_t len)
+{
+	struct rte_mbuf *head = rte_pktmbuf_alloc(mp);
+	if (head == NULL)
+		return NULL;
+	struct rte_mbuf *cur = head;
+	const uint8_t *p = buf;
+	size_t left = len;
+	for (;;) {
+		size_t room = rte_pktmbuf_tailroom(cur);
+		size_t n = left < room ? left : room;
+		if (n > 0) {
+			memcpy(rte_pktmbuf_mtod(cur, uint8_t *), p, n);
+			cur->data_len = (uint16_t)n;
+			p += n;
+			left -= n;
+		}
+		if (left == 0)
+			break;
+		struct rte_mbuf *next = rte_pktmbuf_alloc(mp);
+		if (next == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		cur->next = next;
+		head->nb_segs++;
+		cur = next;
+	}
+	head->pkt_len = (uint32_t)len;
+	return head;
+}
+
+/* @return bytes sent or -errno. */
+static ssize_t
+sock_send(struct tern_sock *s, const void *buf, size_t len, int flags,
+	  const struct sockaddr *to, socklen_t tolen)
+{
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (len > UDP_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	if (buf == NULL && len > 0)
+		return -EFAULT;
+
+	uint32_t addr = 0;
+	uint16_t port = 0, mflags = 0;
+	if (to != NULL) {
+		if (tolen < sizeof(struct sockaddr_in))
+			return -EINVAL;
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)to;
+		/* Linux udp_sendmsg tolerates AF_UNSPEC as AF_INET. */
+		if (sin->sin_family != AF_INET && sin->sin_family != AF_UNSPEC)
+			return -EAFNOSUPPORT;
+		addr = ntohl(sin->sin_addr.s_addr);
+		port = ntohs(sin->sin_port);
+		if (port == 0)
+			return -EINVAL;
+		/* relaxed: a setting. Linux: EACCES without SO_BROADCAST. */
+		if (is_broadcast(s->rt, addr) &&
+		    !atomic_load_explicit(&s->broadcast, memory_order_relaxed))
+			return -EACCES;
+		mflags = TERN_META_TO_ADDR;
+	} else if (!atomic_load_explicit(&s->connected, memory_order_relaxed)) {
+		/* relaxed above: a hint kept by connect(). */
+		return -EDESTADDRREQ;
+	}
+
+	/* acquire: pairs with the stack's release of the error it recorded. */
+	int32_t err = atomic_exchange_explicit(&s->chan.so_error, 0, memory_order_acquire);
+	if (err != 0)
+		return -err;
+
+	uint64_t deadline = sock_deadline(s, flags, &s->sndtimeo_ns);
+	while (!ready_tx(s, (uint32_t)len)) {
+		if (deadline == 0)
+			return -EAGAIN;
+		int rc = sock_wait(s, ready_tx, (uint32_t)len, deadline);
+		if (rc != 0)
+			return rc;
+		err = atomic_exchange_explicit(&s->chan.so_error, 0,
+					       memory_order_acquire);  /* as above */
+		if (err != 0)
+			return -err;
+	}
+
+	struct rte_mempool *mp = tern_stack_pool(s->rt->stack);
+	struct rte_mbuf *m = mbuf_from_buf(mp, buf, len);
+	if (m == NULL) {
+		/* The pool is shared with the stack: wait for it to free some,
+		 * briefly, as Linux waits for socket memory. */
+		uint64_t until = deadline == 0 ? 0 : tern_clock_ns() + NOMBUF_WAIT_NS;
+		if (deadline != NO_DEADLINE && until > deadline)
+			until = deadline;
+		while (m == NULL && until != 0 && tern_clock_ns() < until) {
+			if (s->rt->mode == TERN_MODE_INLINE)
+				tern_api_drive();
+			else
+				sched_yield();
+			m = mbuf_from_buf(mp, buf, len);
+		}
+		if (m == NULL)
+			return -ENOBUFS;
+	}
+	struct tern_mbuf_meta *meta = tern_mbuf_meta(m);
+	meta->addr = addr;
+	meta->port = port;
+	meta->flags = mflags;
+	meta->sock = s->slot;
+	/* relaxed: only close() changes gen, and not while this socket is open. */
+	meta->gen = atomic_load_explicit(&s->chan.gen, memory_order_relaxed);
+
+	/* relaxed: a counter; the submit ring's enqueue orders it before the
+	 * stack sees the datagram and subtracts. */
+	atomic_fetch_add_explicit(&s->chan.tx_bytes, (uint32_t)len, memory_order_relaxed);
+	int rc = tern_api_submit(s->rt, m, deadline == 0 ? 64 : 0);
+	if (rc != 0) {
+		/* relaxed: undo our own addition. */
+		atomic_fetch_sub_explicit(&s->chan.tx_bytes, (uint32_t)len,
+					  memory_order_relaxed);
+		rte_pktmbuf_free(m);
+		return -EAGAIN;
+	}
+	return (ssize_t)len;
+}
+
+ssize_t
+tern_send(int fd, const void *buf, size_t len, int flags)
+{
+	struct tern_sock *s = sock_get(fd);
+	if (s == NULL)
+		return -1;
+	ssize_t rc = sock_send(s, buf, len, flags, NULL, 0);
+	return rc >= 0 ? rc : fail((int)-rc);
+}
+
+ssize_t
+tern_sendto(int fd, const void *buf, size_t len, int flags,
+	    const struct sockaddr *to, socklen_t tolen)
+{
+	struct tern_sock *s = sock_get(fd);
+	if (s == NULL)
+		return -1;
+	ssize_t rc = sock_send(s, buf, len, flags, to, tolen);
+	return rc >= 0 ? rc : fail((int)-rc);
+}
+
+/* ---- receive ---- */
+
+/* Copy a datagram out; @return what recv returns for it. */
+static ssize_t
+datagram_copy(const struct rte_mbuf *m, void *buf, size_t len, int flags,
+	      struct sockaddr *from, socklen_t *fromlen)
+{
+	uint32_t n = m->pkt_len < len ? m->pkt_len : (uint32_t)len;
+	if (n > 0 && buf != NULL) {
+		const void *p = rte_pktmbuf_read(m, 0, n, buf);
+		if (p != NULL && p != buf)
+			memcpy(buf, p, n);
+	}
+	const struct tern_mbuf_meta *meta = rte_mbuf_to_priv((struct rte_mbuf *)(uintptr_t)m);
+	name_out(meta->addr, meta->port, from, fromlen);
+	/* Linux: MSG_TRUNC returns the datagram's real length. */
+	return (flags & MSG_TRUNC) ? (ssize_t)m->pkt_len : (ssize_t)n;
+}
+
+/* @return bytes or -errno. */
+static ssize_t
+sock_recv(struct tern_sock *s, void *buf, size_t len, int flags,
+	  struct sockaddr *from, socklen_t *fromlen)
+{
+	if (buf == NULL && len > 0)
+		return -EFAULT;
+	struct rte_ring *q = s->chan.rxq;
+	uint64_t deadline = NO_DEADLINE;
+	bool deadline_set = false;
+	for (;;) {
+		void *obj;
+		if (flags & MSG_PEEK) {
+			/* HTS peek: the head stays in the ring, and no other
+			 * consumer can take it until we finish with 0. */
+			if (rte_ring_dequeue_burst_start(q, &obj, 1, NULL) == 1) {
+				ssize_t r = datagram_copy(obj, buf, len, flags, from, fromlen);
+				rte_ring_dequeue_finish(q, 0);
+				return r;
+			}
+		} else if (rte_ring_dequeue(q, &obj) == 0) {
+			struct rte_mbuf *m = obj;
+			ssize_t r = datagram_copy(m, buf, len, flags, from, fromlen);
+			/* release: the stack's acquire load of rx_bytes sees the
+			 * space once we are done with the datagram. */
+			atomic_fetch_sub_explicit(&s->chan.rx_bytes, m->pkt_len,
+						  memory_order_release);
+			rte_pktmbuf_free(m);
+			return r;
+		}
+		/* acquire: pairs with the stack's release of the error. Linux
+		 * reports e.g. ECONNREFUSED to a connected socket's recv. */
+		int32_t err = atomic_exchange_explicit(&s->chan.so_error, 0,
+						       memory_order_acquire);
+		if (err != 0)
+			return -err;
+		if (!deadline_set) {
+			deadline = sock_deadline(s, flags, &s->rcvtimeo_ns);
+			deadline_set = true;
+		}
+		if (deadline == 0)
+			return -EAGAIN;
+		int rc = sock_wait(s, ready_rx, 0, deadline);
+		if (rc != 0)
+			return rc;
+	}
+}
+
+ssize_t
+tern_recv(int fd, void *buf, size_t len, int flags)
+{
+	struct tern_sock *s = sock_get(fd);
+	if (s == NULL)
+		return -1;
+	ssize_t rc = sock_recv(s, buf, len, flags, NULL, NULL);
+	return rc >= 0 ? rc : fail((int)-rc);
+}
+
+ssize_t
+tern_recvfrom(int fd, void *buf, size_t len, int flags,
+	      struct sockaddr *from, socklen_t *fromlen)
+{
+	struct tern_sock *s = sock_get(fd);
+	if (s == NULL)
+		return -1;
+	ssize_t rc = sock_recv(s, buf, len, flags, from, fromlen);
+	return rc >= 0 ? rc : fail((int)-rc);
+}
+
+/* ---- names ---- */
+
+static int
+sock_getname(int fd, struct sockaddr *addr, socklen_t *len, bool peer)
+{
+	struct tern_sock *s = sock_get(fd);
+	if (s == NULL)
+		return -1;
+	if (addr == NULL || len == NULL)
+		return fail(EFAULT);
+	struct tern_req req = { .op = TERN_REQ_GETNAME, .sock = s->slot };
+	int rc = tern_api_request(s->rt, &req);
+	if (rc != 0)
+		return fail(-rc);
+	if (peer) {
+		if (req.ival == 0)
+			return fail(ENOTCONN);
+		name_out(req.raddr, req.rport, addr, len);
+	} else {
+		name_out(req.addr, req.port, addr, len);
+	}
+	return 0;
+}
+
+int
+tern_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return sock_getname(fd, addr, len, false);
+}
+
+int
+tern_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return sock_getname(fd, addr, len, true);
+}
+
+/* ---- options ---- */
+
+static int64_t
+tv_to_ns(const struct timeval *tv)
+{
+	/* Linux sock_set_timeout: a negative time means "do not wait",
+	 * zero means forever. */
+	if (tv->tv_sec < 0)
+		return 0;
+	if (tv->tv_sec == 0 && tv->tv_usec == 0)
+		return -1;
+	if (tv->tv_sec >= INT64_MAX / (int64_t)TERN_NS_PER_SEC - 1)
+		return -1;
+	return (int64_t)tv->tv_sec * (int64_t)TERN_NS_PER_SEC + (int64_t)tv->tv_usec * 1000;
+}
+
+static void
+ns_to_tv(int64_t ns, struct timeval *tv)
+{
+	if (ns <= 0) {
+		tv->tv_sec = 0;
+		tv->tv_usec = 0;
+		return;
+	}
+	tv->tv_sec = ns / (int64_t)TERN_NS_PER_SEC;
+	tv->tv_usec = (ns % (int64_t)TERN_NS_PER_SEC) / 1000;
+}
+
+/* Linux sock_setsockopt for SO_RCVBUF/SO_SNDBUF: clamp to the maximum,
+ * double it (room for bookkeeping), never below the minimum. */
+static uint32_t
+buf_size(int val, uint32_t min)
+{
+	uint32_t v = (uint32_t)val;   /* negative becomes huge, as Linux's min_t(u32) */
+	if (v > BUF_MAX)
+		v = BUF_MAX;
+	v *= 2;
+	return v < min ? min : v;
+}
+
+static int
+forward_opt(struct tern_sock *s, int level, int name, int64_t val)
+{
+	struct tern_req req = {
+		.op = TERN_REQ_SETOPT, .sock = s->slot, .level = level, .name = name,
+		.ival = val,
+	};
+	return tern_api_request(s->rt, &req);
+}
+
+int
+tern_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	struct tern_sock *s = sock_get(fd);
+	if (s == NULL)
+		return -1;
+	if (val == NULL && len > 0)
+		return fail(EFAULT);
+	int rc = 0;
+	int iv = 0;
+
+	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
+		struct timeval tv;
+		if (val == NULL || len < sizeof(tv))
+			return fail(EINVAL);
+		memcpy(&tv, val, sizeof(tv));
+		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+			return fail(EDOM);
+		/* relaxed: a setting, read by the next blocking call. */
+		atomic_store_explicit(name == SO_RCVTIMEO ? &s->rcvtimeo_ns : &s->sndtimeo_ns,
+				      tv_to_ns(&tv), memory_order_relaxed);
+		return 0;
+	}
+	if (level != SOL_SOCKET && level != IPPROTO_IP)
+		return fail(ENOPROTOOPT);
+	if (val == NULL || len < sizeof(int))
+		return fail(EINVAL);
+	memcpy(&iv, val, sizeof(iv));
+
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_BROADCAST:
+		case SO_REUSEADDR:
+			rc = forward_opt(s, level, name, iv != 0);
+			if (rc == 0)
+				/* relaxed: a cached setting. */
+				atomic_store_explicit(name == SO_BROADCAST ? &s->broadcast :
+						      &s->reuseaddr, iv != 0,
+						      memory_order_relaxed);
+			break;
+		case SO_RCVBUF:
+			/* relaxed: a limit the stack reads per datagram. */
+			atomic_store_explicit(&s->chan.rcvbuf, buf_size(iv, MIN_RCVBUF),
+					      memory_order_relaxed);
+			break;
+		case SO_SNDBUF:
+			/* relaxed: as above. */
+			atomic_store_explicit(&s->chan.sndbuf, buf_size(iv, MIN_SNDBUF),
+					      memory_order_relaxed);
+			break;
+		case SO_TYPE:
+		case SO_ERROR:
+		case SO_PROTOCOL:
+		case SO_DOMAIN:
+			rc = -ENOPROTOOPT;   /* read-only, as Linux */
+			break;
+		default:
+			rc = -ENOPROTOOPT;
+			break;
+		}
+	} else {
+		switch (name) {
+		case IP_TTL:
+			/* Linux do_ip_setsockopt: -1 restores the default. */
+			if (iv == -1)
+				iv = TTL_DEFAULT;
+			if (iv < 1 || iv > 255) {
+				rc = -EINVAL;
+				break;
+			}
+			rc = forward_opt(s, level, name, iv);
+			if (rc == 0)
+				/* relaxed: a cached setting. */
+				atomic_store_explicit(&s->ttl, iv, memory_order_relaxed);
+			break;
+		default:
+			rc = -ENOPROTOOPT;
+			break;
+		}
+	}
+	return rc == 0 ? 0 : fail(-rc);
+}
+
+int
+tern_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	struct tern_sock *s = sock_get(fd);
+	if (s == NULL)
+		return -1;
+	if (val == NULL || len == NULL)
+		return fail(EFAULT);
+
+	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
+		struct timeval tv;
+		/* relaxed: a setting. */
+		ns_to_tv(atomic_load_explicit(name == SO_RCVTIMEO ? &s->rcvtimeo_ns :
+					      &s->sndtimeo_ns, memory_order_relaxed), &tv);
+		size_t n = *len < sizeof(tv) ? *len : sizeof(tv);
+		memcpy(val, &tv, n);
+		*len = (socklen_t)n;
+		return 0;
+	}
+
+	int iv = 0;
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		/* relaxed, all loads here: settings and cached values. */
+		case SO_BROADCAST:
+			iv = atomic_load_explicit(&s->broadcast, memory_order_relaxed);
+			break;
+		case SO_REUSEADDR:
+			iv = atomic_load_explicit(&s->reuseaddr, memory_order_relaxed);
+			break;
+		case SO_RCVBUF:
+			iv = (int)atomic_load_explicit(&s->chan.rcvbuf, memory_order_relaxed);
+			break;
+		case SO_SNDBUF:
+			iv = (int)atomic_load_explicit(&s->chan.sndbuf, memory_order_relaxed);
+			break;
+		case SO_ERROR:
+			/* acquire: pairs with the stack's release of the error. */
+			iv = atomic_exchange_explicit(&s->chan.so_error, 0, memory_order_acquire);
+			break;
+		case SO_TYPE:
+			iv = s->type;
+			break;
+		case SO_PROTOCOL:
+			iv = IPPROTO_UDP;
+			break;
+		case SO_DOMAIN:
+			iv = AF_INET;
+			break;
+		default:
+			return fail(ENOPROTOOPT);
+		}
+	} else if (level == IPPROTO_IP) {
+		switch (name) {
+		case IP_TTL:
+			/* relaxed: a cached setting. */
+			iv = atomic_load_explicit(&s->ttl, memory_order_relaxed);
+			break;
+		default:
+			return fail(ENOPROTOOPT);
+		}
+	} else {
+		return fail(ENOPROTOOPT);
+	}
+	/* Linux sock_getsockopt: copy min(len, sizeof(int)). */
+	size_t n = *len < sizeof(iv) ? *len : sizeof(iv);
+	memcpy(val, &iv, n);
+	*len = (socklen_t)n;
+	return 0;
+}
+
+/* ---- socket module timeouts ---- */
+
+int
+tern_settimeout(int fd, double seconds)
+{
+	struct tern_sock *s = sock_get(fd);
+	if (s == NULL)
+		return -1;
+	if (isnan(seconds))
+		return fail(EINVAL);
+	int64_t ns;
+	if (seconds < 0)
+		ns = -1;
+	else if (seconds == 0)
+		ns = 0;
+	else if (seconds >= (double)INT64_MAX / 1e9)
+		ns = -1;
+	else {
+		ns = (int64_t)(seconds * 1e9);
+		if (ns == 0)
+			ns = 1;
+	}
+	/* relaxed: a setting, read by the next blocking call. */
+	atomic_store_explicit(&s->timeout_ns, ns, memory_order_relaxed);
+	return 0;
+}
+
+int
+tern_setblocking(int fd, bool blocking)
+{
+	/* socket module: setblocking(True) is settimeout(None),
+	 * setblocking(False) is settimeout(0.0). */
+	return tern_settimeout(fd, blocking ? -1.0 : 0.0);
+}
+
+double
+tern_gettimeout(int fd)
+{
+	struct tern_sock *s = sock_get(fd);
+	if (s == NULL)
+		return -1.0;
+	/* relaxed: a setting. */
+	int64_t ns = atomic_load_explicit(&s->timeout_ns, memory_order_relaxed);
+	return ns < 0 ? -1.0 : (double)ns / 1e9;
+}

@@ -1,0 +1,112 @@
+/*
+ * The channel between application threads (api/) and the stack core.
+ * The stack includes no api/ header (STYLE rule 14): it consumes requests
+ * and outbound datagrams from one MPSC ring, and produces inbound data into
+ * a per-socket ring, waking sleepers through a futex word in the socket's
+ * struct tern_chan. These few structures are the whole contract.
+ *
+ * Inbound ring per socket: single producer (stack), HTS multi-consumer so
+ * that MSG_PEEK can look at the head (rte_ring peek API) while several
+ * threads may recv on one socket.
+ * Outbound: tern_stack_submit() takes either an mbuf (a datagram, with its
+ * destination in the mbuf's private area) or a struct tern_req tagged with
+ * the low bit, so that requests and data from one thread keep their order.
+ */
+#ifndef TERN_SOCKIF_H
+#define TERN_SOCKIF_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+struct tern_stack;
+struct rte_ring;
+
+/* Private area of every Tern mbuf (pool priv_size). */
+struct tern_mbuf_meta {
+	uint32_t addr;   /* peer address, host order: source on rx, destination on tx */
+	uint16_t port;   /* peer port, host order */
+	uint16_t flags;  /* TERN_META_* */
+	uint32_t sock;   /* socket slot on tx */
+	uint32_t gen;    /* socket generation on tx (stale datagrams of a reused slot are dropped) */
+};
+#define TERN_MBUF_PRIV_SIZE RTE_ALIGN(sizeof(struct tern_mbuf_meta), RTE_MBUF_PRIV_ALIGN)
+#define TERN_META_TO_ADDR 0x1   /* tx: sendto with explicit address (else the connected peer) */
+#define TERN_META_BCAST   0x2   /* rx: arrived as broadcast */
+#define TERN_META_FROM_SOCK 0x4 /* stack-internal: an outbound datagram of socket `sock` */
+
+static inline struct tern_mbuf_meta *
+tern_mbuf_meta(struct rte_mbuf *m)
+{
+	return (struct tern_mbuf_meta *)rte_mbuf_to_priv(m);
+}
+
+/* Shared per-socket state. Written by both sides only through atomics. */
+struct tern_chan {
+	struct rte_ring *rxq;            /* stack -> app: mbufs whose data is the payload */
+	_Atomic uint32_t rx_bytes;       /* payload bytes queued in rxq */
+	_Atomic uint32_t rcvbuf;         /* limit on rx_bytes (SO_RCVBUF) */
+	_Atomic uint32_t tx_bytes;       /* bytes submitted and not yet sent or dropped */
+	_Atomic uint32_t sndbuf;         /* limit on tx_bytes (SO_SNDBUF) */
+	_Atomic int32_t so_error;        /* pending asynchronous error (positive errno), 0 = none */
+	_Atomic uint32_t wseq;           /* futex word: bumped on every event a waiter may want */
+	_Atomic uint32_t waiters;        /* threads asleep (or about to sleep) on wseq */
+	_Atomic uint32_t gen;            /* slot generation, bumped on close */
+};
+
+/** Wake every thread sleeping on @p c (stack side, after producing an event).
+ *  Cheap when nobody sleeps: one fence and one load. */
+void tern_chan_wake(struct tern_chan *c);
+
+enum tern_req_op {
+	TERN_REQ_OPEN = 1,   /* sock, type, chan */
+	TERN_REQ_BIND,       /* sock, addr, port; result 0 or -EADDRINUSE/-EADDRNOTAVAIL/-EINVAL */
+	TERN_REQ_CONNECT,    /* sock, addr, port (addr 0 + port 0 with AF_UNSPEC = dissolve) */
+	TERN_REQ_CLOSE,      /* sock */
+	TERN_REQ_SETOPT,     /* sock, level, name, ival */
+	TERN_REQ_GETOPT,     /* sock, level, name; ival out */
+	TERN_REQ_GETNAME,    /* sock; addr/port = local, raddr/rport = peer; ival = connected */
+};
+
+struct tern_req {
+	uint32_t op;
+	uint32_t sock;        /* socket slot */
+	int32_t type;         /* OPEN: SOCK_DGRAM (SOCK_STREAM joins with TCP) */
+	int32_t level, name;  /* SETOPT/GETOPT */
+	int64_t ival;         /* option value in/out */
+	uint32_t addr;        /* host order */
+	uint16_t port;
+	uint16_t rport;
+	uint32_t raddr;
+	bool unspec;          /* CONNECT: AF_UNSPEC (disconnect) */
+	struct tern_chan *chan;
+	int32_t result;       /* 0 or -errno, written by the stack before state */
+	_Atomic uint32_t state; /* TERN_REQ_PENDING/_WAITING/_DONE; futex word */
+};
+#define TERN_REQ_PENDING 0u
+#define TERN_REQ_WAITING 1u   /* the submitter sleeps on state */
+#define TERN_REQ_DONE    2u
+
+/**
+ * Hand an outbound datagram (an mbuf, meta filled) or a request
+ * ((void *)((uintptr_t)req | 1)) to the stack. Any thread; lock-free.
+ * @return 0, or -ENOBUFS when the ring is full (the object stays the caller's).
+ */
+int tern_stack_submit(struct tern_stack *s, void *obj);
+
+static inline void *
+tern_req_tag(struct tern_req *r)
+{
+	return (void *)((uintptr_t)r | 1u);
+}
+
+/** Stack side: publish a request's result and wake its submitter. */
+void tern_req_complete(struct tern_req *r, int32_t result);
+
+/* futex helpers (Linux), shared by both sides. */
+int tern_futex_wait(_Atomic uint32_t *word, uint32_t expect, int64_t timeout_ns);
+void tern_futex_wake(_Atomic uint32_t *word);
+
+#endif

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The README's test command: install what is missing, build Tern three ways
+# (release-ish, ASan+UBSan, clang+libFuzzer) and run every suite.
+#   unit  Check unit tests          pcap  replay of captures vs expected output
+#   live  Linux kernel as the peer over net_tap in private namespaces (root)
+#   fuzz  libFuzzer targets, bounded (clang build) + corpus replay (gcc build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tests/setup.sh
+jobs=$(nproc)
+
+build() { # dir, meson args...
+	local dir=$1; shift
+	if [ -d "$dir" ]; then meson setup --reconfigure "$dir" "$@" >/dev/null
+	else meson setup "$dir" "$@" >/dev/null; fi
+	ninja -C "$dir" -j "$jobs"
+}
+
+echo "== build (gcc, debugoptimized)"
+build build
+echo "== unit, pcap, live, fuzz-replay suites"
+meson test -C build --print-errorlogs --num-processes 1 \
+	--suite unit --suite pcap --suite live --suite fuzz
+
+echo "== build (ASan + UBSan) and run unit + pcap under it"
+build build-san -Dsanitizers=true
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	meson test -C build-san --print-errorlogs --num-processes 1 --suite unit --suite pcap
+
+echo "== build (clang, libFuzzer) and fuzz for a bounded time"
+CC=clang build build-fuzz -Dfuzz=true -Dtests=true
+meson test -C build-fuzz --print-errorlogs --num-processes 1 --suite fuzz
+echo "== all suites passed"
