@@ -37,7 +37,14 @@ struct rte_mbuf *ipv4_reass_input(struct ipv4_reass *r, struct rte_mbuf *m,
 				  const struct ipv4_repr *ip, uint64_t now,
 				  struct tern_stats *st);
 
-/** Drop datagrams whose time is up (counted in frag_timeout). */
+/** Called for an expired datagram whose first fragment was held, with that
+ *  fragment (data at its IP header); it is freed after the call returns. */
+typedef void ipv4_reass_expired_fn(void *arg, const struct rte_mbuf *first);
+/** Have @p cb hear of every expired datagram whose first fragment was held
+ *  (RFC 1122 3.3.2: the caller answers with ICMP Time Exceeded). */
+void ipv4_reass_on_expired(struct ipv4_reass *r, ipv4_reass_expired_fn *cb, void *arg);
+/** Drop datagrams whose time is up (counted in frag_timeout). Expiry also
+ *  happens inside ipv4_reass_input, so the callback may run from there. */
 void ipv4_reass_expire(struct ipv4_reass *r, uint64_t now, struct tern_stats *st);
 /** Earliest expiry, or UINT64_MAX when nothing is held. */
 uint64_t ipv4_reass_next_deadline(const struct ipv4_reass *r);

@@ -96,6 +96,8 @@ struct ipv4_reass {
 	unsigned max, count;
 	uint32_t mem_max, bytes;   /* cap on buffer bytes; payload bytes held */
 	uint32_t charged;          /* buffer bytes held, against mem_max */
+	ipv4_reass_expired_fn *expired_cb;
+	void *expired_arg;
 	uint64_t timeout;
 	uint32_t seed;        /* random hash seed: bucket choice not predictable */
 	uint32_t mask;        /* buckets - 1 */
@@ -542,11 +544,22 @@ void
 ipv4_reass_expire(struct ipv4_reass *r, uint64_t now, struct tern_stats *st)
 {
 	/* RFC 791 3.2 / RFC 1122 3.3.2: a datagram not complete in time is
-	 * discarded. (The ICMP Time Exceeded of RFC 1122 is the caller's.) */
+	 * discarded; if its first fragment came, the caller sends Time Exceeded
+	 * quoting it, so the callback sees that fragment before it is freed. */
 	while (r->oldest != NULL && r->oldest->deadline <= now) {
-		reass_drop(r, r->oldest);
+		struct reass_dgram *d = r->oldest;
+		if (r->expired_cb != NULL && d->nfrags > 0 && d->frags[0].off == 0)
+			r->expired_cb(r->expired_arg, d->frags[0].m);
+		reass_drop(r, d);
 		st->frag_timeout++;
 	}
+}
+
+void
+ipv4_reass_on_expired(struct ipv4_reass *r, ipv4_reass_expired_fn *cb, void *arg)
+{
+	r->expired_cb = cb;
+	r->expired_arg = arg;
 }
 
 uint64_t

@@ -63,6 +63,23 @@ seed_rng(struct tern_stack *s, uint64_t seed)
 	}
 }
 
+/* RFC 1122 3.3.2: reassembly gave up and fragment zero had come: tell the
+ * source with Time Exceeded, code 1 (fragment reassembly time exceeded). */
+static void
+reass_expired(void *arg, const struct rte_mbuf *first)
+{
+	struct tern_stack *s = arg;
+	uint8_t tmp[60];
+	struct ipv4_repr ip;
+	uint32_t want = first->pkt_len < sizeof(tmp) ? first->pkt_len : (uint32_t)sizeof(tmp);
+	const uint8_t *h = want >= WIRE_IPV4_HLEN ? mbuf_bytes(first, 0, want, tmp) : NULL;
+	/* The held fragment's header still has its own length and MF; parse it
+	 * against that length (only header bytes are read). */
+	if (h == NULL || wire_ipv4_parse(h, 0xffff, false, &ip) < 0)
+		return;
+	icmp_send_error(s, first, &ip, WIRE_ICMP_TIME_EXCEEDED, 1, 0);
+}
+
 struct tern_stack *
 tern_stack_create(const struct tern_stack_conf *c)
 {
@@ -107,6 +124,7 @@ tern_stack_create(const struct tern_stack_conf *c)
 				     c->reass_timeout_ns ? c->reass_timeout_ns : 30 * TERN_NS_PER_SEC);
 	if (s->reass == NULL)
 		goto fail;
+	ipv4_reass_on_expired(s->reass, reass_expired, s);
 	s->reass_deadline = UINT64_MAX;
 	if (udp_init(s) != 0)
 		goto fail;

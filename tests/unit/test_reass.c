@@ -712,6 +712,41 @@ START_TEST(test_timeout_virtual_clock)
 }
 END_TEST
 
+static unsigned expired_calls;
+static uint16_t expired_id;
+static uint32_t expired_len;
+
+static void
+on_expired(void *arg, const struct rte_mbuf *first)
+{
+	(void)arg;
+	uint8_t h[20];
+	fixture_mbuf_read(first, h, sizeof(h));
+	expired_calls++;
+	expired_id = (uint16_t)(h[4] << 8 | h[5]);
+	expired_len = first->pkt_len;
+}
+
+START_TEST(test_timeout_callback)
+{
+	/* RFC 1122 3.3.2: Time Exceeded only when fragment zero had come. The
+	 * callback sees that fragment (header + its payload) before it is freed. */
+	new_table(8, 1 << 20);
+	struct dgram a = make_udp(3000, 11), b = make_udp(3000, 12);
+	ck_assert_ptr_null(feed_ex(&a, (struct fspec){ 0, 1000, true }, 0, FEED_FLAT, 0));
+	ck_assert_ptr_null(feed_ex(&b, (struct fspec){ 1000, 1000, true }, 0, FEED_FLAT, 0));
+	expired_calls = 0;
+	ipv4_reass_on_expired(tr, on_expired, NULL);
+	ipv4_reass_expire(tr, TIMEOUT, &tst);
+	ck_assert_uint_eq(tst.frag_timeout, 2);
+	ck_assert_uint_eq(expired_calls, 1);          /* b had no fragment zero */
+	ck_assert_uint_eq(expired_id, a.b[4] << 8 | a.b[5]);
+	ck_assert_uint_eq(expired_len, a.hlen + 1000);
+	free(a.b);
+	free(b.b);
+}
+END_TEST
+
 START_TEST(test_timeout_saturates)
 {
 	tr = ipv4_reass_create(2, 1 << 20, UINT64_MAX);
@@ -1253,6 +1288,7 @@ reass_suite(void)
 	tcase_add_test(tc, test_not_a_fragment);
 	tcase_add_test(tc, test_timeout_virtual_clock);
 	tcase_add_test(tc, test_timeout_saturates);
+	tcase_add_test(tc, test_timeout_callback);
 	tcase_add_test(tc, test_memory_cap);
 	tcase_add_test(tc, test_table_full);
 	tcase_add_test(tc, test_table_zero);
