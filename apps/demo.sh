@@ -62,5 +62,5 @@ grep -v -e "multiq" -e "Disabling rte flow" -e "qdisc" "$LOG" | tail -40
 
 if [ -x tests/live/echo_bench.sh ]; then
 	echo "== short benchmark: Tern vs the Linux kernel (median of 5 runs)"
-	bash tests/live/echo_bench.sh build
+	bash tests/live/echo_bench.sh build/apps/tern-echo build/apps/tern-client
 fi
