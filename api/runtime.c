@@ -8,6 +8,9 @@
  * only; the fast path reads each slot's live flag with acquire loads.
  */
 #include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -38,6 +41,26 @@ static pthread_mutex_t rt_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tern_rt *_Atomic rt_default;
 static _Atomic unsigned rt_pool_seq;
 
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+/* EAL keeps a runtime directory (/var/run/dpdk/<file-prefix>) for secondary
+ * processes, which Tern does not use; left behind, every run with a unique
+ * prefix (as tests need) adds one more. Remove ours at exit. */
+static void
+eal_cleanup_at_exit(void)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	if (dir[0] != '\0')
+		nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 tern_eal_init(int argc, char **argv)
 {
@@ -46,6 +69,7 @@ tern_eal_init(int argc, char **argv)
 		errno = rte_errno != 0 ? rte_errno : EINVAL;
 		return -1;
 	}
+	atexit(eal_cleanup_at_exit);
 	return n;
 }
 

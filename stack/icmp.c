@@ -88,7 +88,10 @@ icmp_send_error(struct tern_stack *s, const struct rte_mbuf *orig,
 		memcpy(p + WIRE_ICMP_HLEN, q, quote);
 	wire_icmp_set_csum(p, wire_csum_fold(wire_csum_add(0, p, WIRE_ICMP_HLEN + quote)));
 	struct ipv4_out o = { .src = s->ip, .dst = ip->src, .proto = WIRE_PROTO_ICMP, .ttl = 64 };
-	STAT(s, icmp_unreach_tx);
+	if (type == WIRE_ICMP_UNREACH)
+		STAT(s, icmp_unreach_tx);
+	else
+		STAT(s, icmp_timxceed_tx);
 	ipv4_output(s, m, &o);
 }
 
@@ -127,7 +130,8 @@ icmp_echo(struct tern_stack *s, struct rte_mbuf *m, const struct ipv4_repr *ip)
 	h[1] = 0;
 	wire_icmp_set_csum(h, 0);
 	wire_icmp_set_csum(h, wire_csum_fold(mbuf_csum(m, 0, m->pkt_len, 0)));
-	m->ol_flags = 0;
+	/* Clear rx offload flags but keep what says who owns the buffer. */
+	m->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
 	struct ipv4_out o = { .src = s->ip, .dst = ip->src, .proto = WIRE_PROTO_ICMP,
 			      .ttl = 64, .tos = ip->tos };
 	STAT(s, icmp_echo_tx);

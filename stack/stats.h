@@ -60,6 +60,7 @@
 	X(icmp_echo_rx,         "ICMP echo requests received") \
 	X(icmp_echo_tx,         "ICMP echo replies sent") \
 	X(icmp_unreach_tx,      "ICMP destination unreachable sent") \
+	X(icmp_timxceed_tx,     "ICMP time exceeded sent (reassembly timeout)") \
 	X(icmp_ratelimited,     "ICMP error not sent: rate limit") \
 	X(icmp_error_rx,        "ICMP errors received") \
 	X(icmp_ignored,         "ICMP messages of types we do not act on") \

@@ -314,7 +314,9 @@ udp_send(struct tern_stack *s, struct rte_mbuf *m)
 	struct udp_repr u = { .sport = p->lport, .dport = dport,
 			      .len = (uint16_t)(len + WIRE_UDP_HLEN), .csum = 0 };
 	wire_udp_emit(h, WIRE_UDP_HLEN, &u);
-	m->ol_flags = 0;
+	/* Keep the buffer-ownership bits: clearing INDIRECT on a clone makes
+	 * its free skip the parent's refcount (the parent leaks). */
+	m->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
 	m->l4_len = WIRE_UDP_HLEN;
 	uint32_t src = (p->laddr != 0 && !stack_is_bcast(s, p->laddr)) ? p->laddr : s->ip;
 	struct ipv4_out o = {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <ftw.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -14,6 +15,25 @@
 #include "sockif.h"
 
 static struct rte_mempool *pool;
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+/* EAL leaves /var/run/dpdk/<prefix> behind; every test program has a prefix
+ * of its own, so remove it rather than let runs pile them up. */
+static void
+fixture_cleanup(void)
+{
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	if (dir[0] != '\0')
+		nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
 
 struct rte_mempool *
 fixture_pool(void)
@@ -29,6 +49,7 @@ fixture_pool(void)
 		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
 		abort();
 	}
+	atexit(fixture_cleanup);
 	pool = rte_pktmbuf_pool_create("unit_pool", 8191, 0, TERN_MBUF_PRIV_SIZE,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (pool == NULL) {
