@@ -90,6 +90,7 @@ arp_alloc(struct tern_stack *s, uint32_t ip)
 			victim = e;
 	}
 	if (victim->state != ARP_FREE) {
+		TRACE("arp cache full: evicting " IP4_FMT "\n", IP4_ARGS(victim->ip));
 		STAT(s, arp_cache_full);
 		s->st.arp_unresolved += victim->qlen;
 		entry_flush_queue(victim);
@@ -147,6 +148,8 @@ note_deadline(struct arp_table *t, uint64_t d)
 static void
 entry_resolved(struct tern_stack *s, struct arp_entry *e, const uint8_t mac[6])
 {
+	TRACE("arp " IP4_FMT " is-at %02x:%02x:%02x:%02x:%02x:%02x (%u queued)\n",
+	      IP4_ARGS(e->ip), mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], e->qlen);
 	memcpy(e->mac, mac, 6);
 	e->state = ARP_REACHABLE;
 	e->deadline = s->now + s->arp.reachable_ns;
@@ -239,6 +242,8 @@ arp_output(struct tern_stack *s, struct rte_mbuf *m, uint32_t nh)
 static void
 entry_fail(struct tern_stack *s, struct arp_entry *e)
 {
+	TRACE("arp " IP4_FMT " unresolved after %u tries: %u datagrams dropped\n",
+	      IP4_ARGS(e->ip), e->tries, e->qlen);
 	for (uint16_t i = 0; i < e->qlen; i++) {
 		struct tern_mbuf_meta *md = tern_mbuf_meta(e->queue[i]);
 		if (md->flags & TERN_META_FROM_SOCK)

@@ -86,6 +86,7 @@ ipv4_check(struct tern_stack *s, const struct rte_mbuf *m, struct ipv4_repr *ip)
 	int rc = wire_ipv4_parse(h, m->pkt_len, verify, ip);
 	if (likely(rc > 0))
 		return 0;
+	TRACE("ipv4 drop: parse error %d (%u bytes)\n", rc, m->pkt_len);
 	switch (rc) {
 	case WIRE_E_TRUNCATED: STAT(s, ip_truncated); break;
 	case WIRE_E_VERSION:   STAT(s, ip_bad_version); break;

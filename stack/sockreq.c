@@ -16,5 +16,7 @@ sockreq_dispatch(struct tern_stack *s, void *obj)
 	}
 	struct tern_req *r = (struct tern_req *)((uintptr_t)obj & ~(uintptr_t)1u);
 	STAT(s, req_rx);
-	tern_req_complete(r, udp_req(s, r));
+	int32_t rc = udp_req(s, r);
+	TRACE("req op %u sock %u -> %d\n", r->op, r->sock, rc);
+	tern_req_complete(r, rc);
 }

@@ -77,6 +77,7 @@ reass_expired(void *arg, const struct rte_mbuf *first)
 	 * against that length (only header bytes are read). */
 	if (h == NULL || wire_ipv4_parse(h, 0xffff, false, &ip) < 0)
 		return;
+	TRACE("reassembly of id %u from " IP4_FMT " timed out\n", ip.id, IP4_ARGS(ip.src));
 	icmp_send_error(s, first, &ip, WIRE_ICMP_TIME_EXCEEDED, 1, 0);
 }
 

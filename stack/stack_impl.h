@@ -28,12 +28,17 @@
 #define TERN_TXBUF_SIZE (TERN_MAX_BURST * 4)
 #define TERN_INQ_SIZE 4096u
 
+/* Tracing (meson -Dtrace=true): one line per state change worth seeing
+ * when debugging, on stderr. Compiled out otherwise. */
 #ifdef TERN_TRACE
 #include <stdio.h>
 #define TRACE(...) fprintf(stderr, "tern: " __VA_ARGS__)
 #else
 #define TRACE(...) do { } while (0)
 #endif
+#define IP4_FMT "%u.%u.%u.%u"
+#define IP4_ARGS(a) (unsigned)((a) >> 24), (unsigned)(((a) >> 16) & 0xff), \
+	(unsigned)(((a) >> 8) & 0xff), (unsigned)((a) & 0xff)
 
 /* ---- ARP (arp.c) ---- */
 enum arp_state { ARP_FREE = 0, ARP_INCOMPLETE, ARP_REACHABLE };

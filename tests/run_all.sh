@@ -22,8 +22,8 @@ echo "== unit, pcap, live, fuzz-replay suites"
 meson test -C build --print-errorlogs --num-processes 1 \
 	--suite unit --suite pcap --suite live --suite fuzz
 
-echo "== build (ASan + UBSan) and run unit + pcap under it"
-build build-san -Dsanitizers=true
+echo "== build (ASan + UBSan, tracing compiled in) and run unit + pcap under it"
+build build-san -Dsanitizers=true -Dtrace=true
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	meson test -C build-san --print-errorlogs --num-processes 1 --suite unit --suite pcap
 
