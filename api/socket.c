@@ -560,40 +560,6 @@ tern_close(int fd)
 
 /* ---- send ---- */
 
-/* Copy @p len bytes into a chain of mbufs, default headroom left in each
- * (the stack prepends its headers to the first). */
-static struct rte_mbuf *
-mbuf_from_buf(struct rte_mempool *mp, const void *buf, size_t len)
-{
-	struct rte_mbuf *head = rte_pktmbuf_alloc(mp);
-	if (head == NULL)
-		return NULL;
-	struct rte_mbuf *cur = head;
-	const uint8_t *p = buf;
-	size_t left = len;
-	for (;;) {
-		size_t room = rte_pktmbuf_tailroom(cur);
-		size_t n = left < room ? left : room;
-		if (n > 0) {
-			memcpy(rte_pktmbuf_mtod(cur, uint8_t *), p, n);
-			cur->data_len = (uint16_t)n;
-			p += n;
-			left -= n;
-		}
-		if (left == 0)
-			break;
-		struct rte_mbuf *next = rte_pktmbuf_alloc(mp);
-		if (next == NULL) {
-			rte_pktmbuf_free(head);
-			return NULL;
-		}
-		cur->next = next;
-		head->nb_segs++;
-		cur = next;
-	}
-	head->pkt_len = (uint32_t)len;
-	return head;
-}
 
 /* @return bytes sent or -errno. */
 static ssize_t
@@ -649,7 +615,7 @@ sock_send(struct tern_sock *s, const void *buf, size_t len, int flags,
 	}
 
 	struct rte_mempool *mp = tern_stack_pool(s->rt->stack);
-	struct rte_mbuf *m = mbuf_from_buf(mp, buf, len);
+	struct rte_mbuf *m = tern_mbuf_from_buf(mp, buf, len, 0);
 	if (m == NULL) {
 		/* The pool is shared with the stack: wait for it to free some,
 		 * briefly, as Linux waits for socket memory. */
@@ -661,7 +627,7 @@ sock_send(struct tern_sock *s, const void *buf, size_t len, int flags,
 				tern_api_drive();
 			else
 				sched_yield();
-			m = mbuf_from_buf(mp, buf, len);
+			m = tern_mbuf_from_buf(mp, buf, len, 0);
 		}
 		if (m == NULL)
 			return -ENOBUFS;

@@ -1,7 +1,7 @@
 /*
- * Wake-ups between the stack core and application threads: futex helpers,
- * socket-channel wake and request completion. Called by the stack (wake,
- * complete) and by api/ (wait).
+ * The channel's mechanics between the stack core and application threads:
+ * futex helpers, socket-channel wake, request completion (the stack wakes
+ * and completes; api/ waits), and copying payload into mbufs (api/ sends).
  */
 #include <errno.h>
 #include <limits.h>
@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <string.h>
 
 #include "sockif.h"
 
@@ -57,4 +59,40 @@ tern_req_complete(struct tern_req *r, int32_t result)
 	uint32_t old = atomic_exchange_explicit(&r->state, TERN_REQ_DONE, memory_order_acq_rel);
 	if (old == TERN_REQ_WAITING)
 		tern_futex_wake(&r->state);
+}
+
+struct rte_mbuf *
+tern_mbuf_from_buf(struct rte_mempool *mp, const void *buf, size_t len, size_t seg_max)
+{
+	struct rte_mbuf *head = rte_pktmbuf_alloc(mp);
+	if (head == NULL)
+		return NULL;
+	struct rte_mbuf *cur = head;
+	const uint8_t *p = buf;
+	size_t left = len;
+	for (;;) {
+		size_t n = rte_pktmbuf_tailroom(cur);
+		if (seg_max != 0 && n > seg_max)
+			n = seg_max;
+		if (n > left)
+			n = left;
+		if (n > 0) {
+			memcpy(rte_pktmbuf_mtod(cur, uint8_t *), p, n);
+			cur->data_len = (uint16_t)n;
+			p += n;
+			left -= n;
+		}
+		if (left == 0)
+			break;
+		struct rte_mbuf *next = rte_pktmbuf_alloc(mp);
+		if (next == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		cur->next = next;
+		head->nb_segs++;
+		cur = next;
+	}
+	head->pkt_len = (uint32_t)len;
+	return head;
 }

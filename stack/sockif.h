@@ -105,6 +105,15 @@ tern_req_tag(struct tern_req *r)
 /** Stack side: publish a request's result and wake its submitter. */
 void tern_req_complete(struct tern_req *r, int32_t result);
 
+/**
+ * Copy @p len bytes into a fresh mbuf chain from @p mp, each segment keeping
+ * the pool's default headroom (the stack prepends its headers to the first)
+ * and holding at most @p seg_max bytes (0 = as much as fits).
+ * @return the chain, or NULL if the pool ran dry (nothing leaked). Any thread.
+ */
+struct rte_mbuf *tern_mbuf_from_buf(struct rte_mempool *mp, const void *buf, size_t len,
+				    size_t seg_max);
+
 /* futex helpers (Linux), shared by both sides. */
 int tern_futex_wait(_Atomic uint32_t *word, uint32_t expect, int64_t timeout_ns);
 void tern_futex_wake(_Atomic uint32_t *word);

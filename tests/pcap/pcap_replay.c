@@ -289,29 +289,7 @@ struct harness {
 static struct rte_mbuf *
 mbuf_from_frame(struct rte_mempool *mp, const struct frame *f)
 {
-	struct rte_mbuf *head = rte_pktmbuf_alloc(mp), *cur = head;
-	if (head == NULL)
-		return NULL;
-	size_t done = 0;
-	while (done < f->len) {
-		size_t room = rte_pktmbuf_tailroom(cur);
-		size_t n = f->len - done < room ? f->len - done : room;
-		memcpy(rte_pktmbuf_mtod(cur, uint8_t *), f->data + done, n);
-		cur->data_len = (uint16_t)n;
-		done += n;
-		if (done == f->len)
-			break;
-		struct rte_mbuf *next = rte_pktmbuf_alloc(mp);
-		if (next == NULL) {
-			rte_pktmbuf_free(head);
-			return NULL;
-		}
-		cur->next = next;
-		head->nb_segs++;
-		cur = next;
-	}
-	head->pkt_len = (uint32_t)f->len;
-	return head;
+	return tern_mbuf_from_buf(mp, f->data, f->len, 0);
 }
 
 /* Take every frame the stack sent into h->out, stamped with @p vnow. */

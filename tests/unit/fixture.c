@@ -68,34 +68,7 @@ fixture_pool_avail(void)
 struct rte_mbuf *
 fixture_mbuf(const void *data, size_t len)
 {
-	struct rte_mbuf *head = rte_pktmbuf_alloc(fixture_pool());
-	if (head == NULL)
-		return NULL;
-	struct rte_mbuf *cur = head;
-	const uint8_t *p = data;
-	size_t left = len;
-	for (;;) {
-		size_t room = rte_pktmbuf_tailroom(cur);
-		size_t n = left < room ? left : room;
-		if (n > 0) {
-			memcpy(rte_pktmbuf_mtod(cur, uint8_t *), p, n);
-			cur->data_len = (uint16_t)n;
-			p += n;
-			left -= n;
-		}
-		if (left == 0)
-			break;
-		struct rte_mbuf *next = rte_pktmbuf_alloc(fixture_pool());
-		if (next == NULL) {
-			rte_pktmbuf_free(head);
-			return NULL;
-		}
-		cur->next = next;
-		head->nb_segs++;
-		cur = next;
-	}
-	head->pkt_len = (uint32_t)len;
-	return head;
+	return tern_mbuf_from_buf(fixture_pool(), data, len, 0);
 }
 
 size_t
