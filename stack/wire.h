@@ -156,4 +156,79 @@ bool wire_udp_verify(const uint8_t *udp, const struct udp_repr *r,
 /** Emit an 8-byte header with checksum field @p csum (network order value). */
 size_t wire_udp_emit(uint8_t *buf, size_t cap, const struct udp_repr *r);
 
+/* ---- TCP (RFC 9293 3.1, options RFC 7323, RFC 2018) ---- */
+#define WIRE_TCP_HLEN 20
+#define WIRE_TCP_MAX_HLEN 60
+#define WIRE_TCP_FIN 0x01
+#define WIRE_TCP_SYN 0x02
+#define WIRE_TCP_RST 0x04
+#define WIRE_TCP_PSH 0x08
+#define WIRE_TCP_ACK 0x10
+#define WIRE_TCP_URG 0x20
+#define WIRE_TCP_ECE 0x40
+#define WIRE_TCP_CWR 0x80
+#define WIRE_TCP_MAX_SACK 4
+
+#define WIRE_TCPOPT_EOL 0
+#define WIRE_TCPOPT_NOP 1
+#define WIRE_TCPOPT_MSS 2
+#define WIRE_TCPOPT_WSCALE 3
+#define WIRE_TCPOPT_SACK_PERM 4
+#define WIRE_TCPOPT_SACK 5
+#define WIRE_TCPOPT_TS 8
+
+struct tcp_sack_block {
+	uint32_t start;   /* first sequence number of the block */
+	uint32_t end;     /* sequence number just past the block */
+};
+
+struct tcp_opts {
+	bool has_mss, has_wscale, sack_perm, has_ts;
+	uint16_t mss;
+	uint8_t wscale;          /* as received; the caller clamps to 14 (RFC 7323 2.3) */
+	uint32_t ts_val, ts_ecr;
+	uint8_t nsack;           /* SACK blocks present (0..4) */
+	struct tcp_sack_block sack[WIRE_TCP_MAX_SACK];
+	bool malformed;          /* an option length was 0, 1 or ran past the header:
+				  * parsing stopped there, options before it are kept */
+};
+
+struct tcp_repr {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t hlen;            /* header length in bytes (data offset * 4), 20..60 */
+	uint8_t flags;           /* WIRE_TCP_* */
+	uint16_t win;            /* raw window field (unscaled) */
+	uint16_t csum;           /* as on the wire (field value) */
+	uint16_t urg;
+	struct tcp_opts opt;
+};
+
+/**
+ * Parse a TCP header and its options. Checks len >= 20 and
+ * 20 <= data offset * 4 <= len. Options: EOL ends the list, NOP is
+ * skipped, MSS/WSCALE/SACK_PERM/TS/SACK with a wrong length are ignored
+ * (not taken), unknown kinds with a sane length are skipped (RFC 9293
+ * 3.1), and a length of 0 or 1 or one running past the header stops
+ * option parsing with opt.malformed set (the segment itself is kept, as
+ * Linux does). Never reads past the header.
+ * @return header length in bytes or a WIRE_E_* code. The checksum is
+ * not verified here (it needs the pseudo header: wire_tcp_verify).
+ */
+int wire_tcp_parse(const uint8_t *buf, size_t len, struct tcp_repr *out);
+/** Verify the checksum of a contiguous segment of @p len bytes. */
+bool wire_tcp_verify(const uint8_t *tcp, size_t len, uint32_t src, uint32_t dst);
+/** Bytes of options wire_tcp_emit() will write for @p r (a multiple of 4, <= 40). */
+size_t wire_tcp_opts_len(const struct tcp_repr *r);
+/**
+ * Emit the header and the options present in r->opt, laid out as Linux
+ * does so packetdrill scripts match byte for byte:
+ *   SYN:  mss, sackOK, TS val ecr, nop, wscale   (sackOK+TS share 12 bytes)
+ *         without TS: mss, nop, nop, sackOK, nop, wscale
+ *   else: nop, nop, TS val ecr; then nop, nop, sack blocks (as many as fit)
+ * The data offset comes from the options; the checksum field is written
+ * as r->csum (0 to fill in later). @return header length, 0 if cap is short.
+ */
+size_t wire_tcp_emit(uint8_t *buf, size_t cap, const struct tcp_repr *r);
+
 #endif
