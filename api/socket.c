@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <netinet/tcp.h>
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
@@ -24,6 +25,7 @@
 
 #include "runtime.h"
 #include "sockif.h"
+#include "sock_impl.h"
 #include "stack.h"
 #include "tern.h"
 
@@ -37,23 +39,8 @@
 #define TTL_DEFAULT 64             /* Linux net.ipv4.ip_default_ttl */
 #define WAIT_SPIN 2000u            /* ready checks before sleeping (LCORE) */
 #define NOMBUF_WAIT_NS (100 * TERN_NS_PER_MS) /* retry an empty pool this long */
-#define NO_DEADLINE UINT64_MAX
 
-struct tern_sock {
-	struct tern_chan chan;          /* shared with the stack: keep first */
-	struct tern_rt *rt;
-	uint32_t slot;                  /* stack slot index (per runtime) */
-	int fd;                         /* -1 while free */
-	int type;
-	/* Settings read by any thread without a lock: relaxed atomics. */
-	_Atomic int64_t timeout_ns;     /* socket module timeout: <0 None, 0 non-blocking */
-	_Atomic int64_t rcvtimeo_ns;    /* SO_RCVTIMEO: <0 forever, 0 do not wait */
-	_Atomic int64_t sndtimeo_ns;    /* SO_SNDTIMEO: same */
-	_Atomic bool broadcast;         /* SO_BROADCAST (cached; the stack has its copy) */
-	_Atomic bool reuseaddr;         /* SO_REUSEADDR (cached) */
-	_Atomic bool connected;         /* a default peer is set */
-	_Atomic int ttl;                /* IP_TTL */
-} __rte_cache_aligned;
+
 
 /* The sockets of one runtime and the FIFO of free slot numbers (FIFO so a
  * slot is reused as late as possible). The mutex is taken by socket() and
@@ -70,8 +57,8 @@ static bool fd_taken[FD_MAX];      /* guarded by fd_lock */
 static uint32_t fd_low;            /* no free index below this (guarded) */
 static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int
-fail(int err)
+int
+sock_fail(int err)
 {
 	errno = err;
 	return -1;
@@ -79,7 +66,7 @@ fail(int err)
 
 /* ---- descriptors and slots ---- */
 
-static struct tern_sock *
+struct tern_sock *
 sock_get(int fd)
 {
 	if (fd < TERN_FD_BASE || (unsigned)(fd - TERN_FD_BASE) >= FD_MAX) {
@@ -253,6 +240,9 @@ chan_init(struct tern_sock *s)
 	atomic_store_explicit(&c->rcvbuf, BUF_DEFAULT, memory_order_relaxed);
 	atomic_store_explicit(&c->sndbuf, BUF_DEFAULT, memory_order_relaxed);
 	atomic_store_explicit(&c->so_error, 0, memory_order_relaxed);
+	atomic_store_explicit(&c->flags, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->connecting, false, memory_order_relaxed);
+	atomic_store_explicit(&s->listening, false, memory_order_relaxed);
 	atomic_store_explicit(&c->waiters, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->timeout_ns, -1, memory_order_relaxed);
 	atomic_store_explicit(&s->rcvtimeo_ns, -1, memory_order_relaxed);
@@ -269,7 +259,7 @@ chan_init(struct tern_sock *s)
 /* Deadline of a blocking call: 0 = do not wait, NO_DEADLINE = forever.
  * Both the socket module's timeout and SO_RCVTIMEO/SO_SNDTIMEO apply; the
  * shorter wins. */
-static uint64_t
+uint64_t
 sock_deadline(const struct tern_sock *s, int flags, _Atomic int64_t *sotimeo)
 {
 	/* relaxed: settings; a call racing with a change sees either value. */
@@ -283,7 +273,6 @@ sock_deadline(const struct tern_sock *s, int flags, _Atomic int64_t *sotimeo)
 	return w < 0 ? NO_DEADLINE : tern_clock_ns() + (uint64_t)w;
 }
 
-typedef bool (*sock_ready_fn)(struct tern_sock *s, uint32_t arg);
 
 static bool
 so_error_pending(struct tern_sock *s)
@@ -317,7 +306,7 @@ ready_tx(struct tern_sock *s, uint32_t len)
  * produce; seq_cst fence; if (waiters) { bump wseq; futex wake }.
  * @return 0 when ready, -EAGAIN at the deadline.
  */
-static int
+int
 sock_wait(struct tern_sock *s, sock_ready_fn ready, uint32_t arg, uint64_t deadline)
 {
 	struct tern_chan *c = &s->chan;
@@ -393,8 +382,8 @@ dest_parse(const struct sockaddr *sa, socklen_t len, uint32_t *addr, uint16_t *p
 	return 0;
 }
 
-static void
-name_out(uint32_t addr, uint16_t port, struct sockaddr *sa, socklen_t *len)
+void
+sock_name_out(uint32_t addr, uint16_t port, struct sockaddr *sa, socklen_t *len)
 {
 	if (sa == NULL || len == NULL)
 		return;
@@ -417,52 +406,86 @@ tern_socket(int domain, int type, int protocol)
 	return tern_socket_rt(tern_api_default_rt(), domain, type, protocol);
 }
 
-int
-tern_socket_rt(struct tern_rt *rt, int domain, int type, int protocol)
+struct tern_sock *
+sock_reserve(struct tern_rt *rt, int type, int *idx, int *err)
 {
-	if (domain != AF_INET)
-		return fail(EAFNOSUPPORT);
-	if (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf))
-		return fail(EINVAL);
-	int base = type & 0xf;
-	if (base == SOCK_STREAM)
-		return fail(EPROTONOSUPPORT);  /* TCP is not served yet */
-	if (base != SOCK_DGRAM)
-		return fail(ESOCKTNOSUPPORT);
-	if (protocol != 0 && protocol != IPPROTO_UDP)
-		return fail(EPROTONOSUPPORT);
-	/* acquire: a runtime seen live was initialised before it was published. */
-	if (rt == NULL || !atomic_load_explicit(&rt->live, memory_order_acquire))
-		return fail(ENETDOWN);
-
 	struct tern_sock *s = slot_alloc(rt);
-	if (s == NULL)
-		return fail(EMFILE);
-	int idx = fd_alloc();
-	if (idx < 0) {
+	if (s == NULL) {
+		*err = EMFILE;
+		return NULL;
+	}
+	*idx = fd_alloc();
+	if (*idx < 0) {
 		slot_release(s);
-		return fail(EMFILE);
+		*err = EMFILE;
+		return NULL;
 	}
 	int rc = chan_init(s);
-	if (rc == 0) {
-		if (type & SOCK_NONBLOCK)
-			/* relaxed: not yet shared (published below). */
-			atomic_store_explicit(&s->timeout_ns, 0, memory_order_relaxed);
-		s->type = base;
-		struct tern_req req = {
-			.op = TERN_REQ_OPEN, .sock = s->slot, .type = base, .chan = &s->chan,
-		};
-		rc = tern_api_request(rt, &req);
-	}
 	if (rc != 0) {
-		fd_release((uint32_t)idx);
+		fd_release((uint32_t)*idx);
 		slot_release(s);
-		return fail(-rc);
+		*err = -rc;
+		return NULL;
 	}
+	s->type = type;
+	return s;
+}
+
+void
+sock_unreserve(struct tern_sock *s, int idx)
+{
+	fd_release((uint32_t)idx);
+	slot_release(s);
+}
+
+int
+sock_publish(struct tern_sock *s, int idx)
+{
 	s->fd = TERN_FD_BASE + idx;
 	/* release: publish the initialised socket to other threads' sock_get(). */
 	atomic_store_explicit(&fd_table[idx], s, memory_order_release);
 	return s->fd;
+}
+
+int
+sock_take_error(struct tern_sock *s)
+{
+	/* acquire: pairs with the stack's release store of the error. */
+	return atomic_exchange_explicit(&s->chan.so_error, 0, memory_order_acquire);
+}
+
+int
+tern_socket_rt(struct tern_rt *rt, int domain, int type, int protocol)
+{
+	if (domain != AF_INET)
+		return sock_fail(EAFNOSUPPORT);
+	if (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf))
+		return sock_fail(EINVAL);
+	int base = type & 0xf;
+	if (base != SOCK_DGRAM && base != SOCK_STREAM)
+		return sock_fail(ESOCKTNOSUPPORT);
+	if (protocol != 0 && protocol != (base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+		return sock_fail(EPROTONOSUPPORT);
+	/* acquire: a runtime seen live was initialised before it was published. */
+	if (rt == NULL || !atomic_load_explicit(&rt->live, memory_order_acquire))
+		return sock_fail(ENETDOWN);
+
+	int idx, err;
+	struct tern_sock *s = sock_reserve(rt, base, &idx, &err);
+	if (s == NULL)
+		return sock_fail(err);
+	if (type & SOCK_NONBLOCK)
+		/* relaxed: not yet shared (published below). */
+		atomic_store_explicit(&s->timeout_ns, 0, memory_order_relaxed);
+	struct tern_req req = {
+		.op = TERN_REQ_OPEN, .sock = s->slot, .type = base, .chan = &s->chan,
+	};
+	int rc = tern_api_request(rt, &req);
+	if (rc != 0) {
+		sock_unreserve(s, idx);
+		return sock_fail(-rc);
+	}
+	return sock_publish(s, idx);
 }
 
 int
@@ -472,24 +495,24 @@ tern_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	if (s == NULL)
 		return -1;
 	if (addr == NULL || len < sizeof(struct sockaddr_in))
-		return fail(EINVAL);
+		return sock_fail(EINVAL);
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
 	uint32_t a = ntohl(sin->sin_addr.s_addr);
 	/* Linux inet_bind: AF_UNSPEC is tolerated for INADDR_ANY only. */
 	if (sin->sin_family != AF_INET &&
 	    (sin->sin_family != AF_UNSPEC || a != INADDR_ANY))
-		return fail(EAFNOSUPPORT);
+		return sock_fail(EAFNOSUPPORT);
 	/* Linux: the address must be local, broadcast or multicast (the stack
 	 * decides on multicast). */
 	if (a != INADDR_ANY && a != s->rt->ip && !is_broadcast(s->rt, a) &&
 	    !IN_MULTICAST(a))
-		return fail(EADDRNOTAVAIL);
+		return sock_fail(EADDRNOTAVAIL);
 	struct tern_req req = {
 		.op = TERN_REQ_BIND, .sock = s->slot, .addr = a,
 		.port = ntohs(sin->sin_port),
 	};
 	int rc = tern_api_request(s->rt, &req);
-	return rc == 0 ? 0 : fail(-rc);
+	return rc == 0 ? 0 : sock_fail(-rc);
 }
 
 /* @return 0 or -errno. */
@@ -502,6 +525,12 @@ sock_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	/* Linux inet_dgram_connect: AF_UNSPEC needs only the family field. */
 	if (addr == NULL || len < sizeof(addr->sa_family))
 		return -EINVAL;
+	if (s->type == SOCK_STREAM) {
+		uint32_t a;
+		uint16_t p;
+		int rc = dest_parse(addr, len, &a, &p);
+		return rc != 0 ? rc : stream_connect(s, a, p);
+	}
 	struct tern_req req = { .op = TERN_REQ_CONNECT, .sock = s->slot };
 	if (addr->sa_family == AF_UNSPEC) {
 		req.unspec = true;
@@ -525,7 +554,7 @@ int
 tern_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int rc = sock_connect(fd, addr, len);
-	return rc == 0 ? 0 : fail(-rc);
+	return rc == 0 ? 0 : sock_fail(-rc);
 }
 
 int
@@ -545,7 +574,7 @@ tern_close(int fd)
 	if (!atomic_compare_exchange_strong_explicit(&fd_table[idx], &s, NULL,
 						     memory_order_acq_rel,
 						     memory_order_relaxed))
-		return fail(EBADF);
+		return sock_fail(EBADF);
 	struct tern_req req = { .op = TERN_REQ_CLOSE, .sock = s->slot };
 	tern_api_request(s->rt, &req);
 	/* release: datagrams still in the submit ring carry the old generation
@@ -568,6 +597,12 @@ sock_send(struct tern_sock *s, const void *buf, size_t len, int flags,
 {
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
+	if (s->type == SOCK_STREAM) {
+		/* Linux tcp_sendmsg ignores a destination on a stream socket. */
+		(void)to;
+		(void)tolen;
+		return stream_send(s, buf, len, flags);
+	}
 	if (len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	if (buf == NULL && len > 0)
@@ -661,7 +696,7 @@ tern_send(int fd, const void *buf, size_t len, int flags)
 	if (s == NULL)
 		return -1;
 	ssize_t rc = sock_send(s, buf, len, flags, NULL, 0);
-	return rc >= 0 ? rc : fail((int)-rc);
+	return rc >= 0 ? rc : sock_fail((int)-rc);
 }
 
 ssize_t
@@ -672,7 +707,7 @@ tern_sendto(int fd, const void *buf, size_t len, int flags,
 	if (s == NULL)
 		return -1;
 	ssize_t rc = sock_send(s, buf, len, flags, to, tolen);
-	return rc >= 0 ? rc : fail((int)-rc);
+	return rc >= 0 ? rc : sock_fail((int)-rc);
 }
 
 /* ---- receive ---- */
@@ -689,7 +724,7 @@ datagram_copy(const struct rte_mbuf *m, void *buf, size_t len, int flags,
 			memcpy(buf, p, n);
 	}
 	const struct tern_mbuf_meta *meta = rte_mbuf_to_priv((struct rte_mbuf *)(uintptr_t)m);
-	name_out(meta->addr, meta->port, from, fromlen);
+	sock_name_out(meta->addr, meta->port, from, fromlen);
 	/* Linux: MSG_TRUNC returns the datagram's real length. */
 	return (flags & MSG_TRUNC) ? (ssize_t)m->pkt_len : (ssize_t)n;
 }
@@ -701,6 +736,8 @@ sock_recv(struct tern_sock *s, void *buf, size_t len, int flags,
 {
 	if (buf == NULL && len > 0)
 		return -EFAULT;
+	if (s->type == SOCK_STREAM)
+		return stream_recv(s, buf, len, flags, from, fromlen);
 	struct rte_ring *q = s->chan.rxq;
 	uint64_t deadline = NO_DEADLINE;
 	bool deadline_set = false;
@@ -749,7 +786,7 @@ tern_recv(int fd, void *buf, size_t len, int flags)
 	if (s == NULL)
 		return -1;
 	ssize_t rc = sock_recv(s, buf, len, flags, NULL, NULL);
-	return rc >= 0 ? rc : fail((int)-rc);
+	return rc >= 0 ? rc : sock_fail((int)-rc);
 }
 
 ssize_t
@@ -760,7 +797,7 @@ tern_recvfrom(int fd, void *buf, size_t len, int flags,
 	if (s == NULL)
 		return -1;
 	ssize_t rc = sock_recv(s, buf, len, flags, from, fromlen);
-	return rc >= 0 ? rc : fail((int)-rc);
+	return rc >= 0 ? rc : sock_fail((int)-rc);
 }
 
 /* ---- names ---- */
@@ -772,17 +809,17 @@ sock_getname(int fd, struct sockaddr *addr, socklen_t *len, bool peer)
 	if (s == NULL)
 		return -1;
 	if (addr == NULL || len == NULL)
-		return fail(EFAULT);
+		return sock_fail(EFAULT);
 	struct tern_req req = { .op = TERN_REQ_GETNAME, .sock = s->slot };
 	int rc = tern_api_request(s->rt, &req);
 	if (rc != 0)
-		return fail(-rc);
+		return sock_fail(-rc);
 	if (peer) {
 		if (req.ival == 0)
-			return fail(ENOTCONN);
-		name_out(req.raddr, req.rport, addr, len);
+			return sock_fail(ENOTCONN);
+		sock_name_out(req.raddr, req.rport, addr, len);
 	} else {
-		name_out(req.addr, req.port, addr, len);
+		sock_name_out(req.addr, req.port, addr, len);
 	}
 	return 0;
 }
@@ -856,27 +893,50 @@ tern_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	if (s == NULL)
 		return -1;
 	if (val == NULL && len > 0)
-		return fail(EFAULT);
+		return sock_fail(EFAULT);
 	int rc = 0;
 	int iv = 0;
 
 	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
 		struct timeval tv;
 		if (val == NULL || len < sizeof(tv))
-			return fail(EINVAL);
+			return sock_fail(EINVAL);
 		memcpy(&tv, val, sizeof(tv));
 		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
-			return fail(EDOM);
+			return sock_fail(EDOM);
 		/* relaxed: a setting, read by the next blocking call. */
 		atomic_store_explicit(name == SO_RCVTIMEO ? &s->rcvtimeo_ns : &s->sndtimeo_ns,
 				      tv_to_ns(&tv), memory_order_relaxed);
 		return 0;
 	}
-	if (level != SOL_SOCKET && level != IPPROTO_IP)
-		return fail(ENOPROTOOPT);
+	if (s->type == SOCK_STREAM && level == IPPROTO_TCP && name == TCP_CONGESTION) {
+		struct tern_req req = { .op = TERN_REQ_SETOPT, .sock = s->slot,
+					.level = level, .name = name };
+		if (val == NULL || len == 0)
+			return sock_fail(EINVAL);
+		memcpy(req.str, val, len < sizeof(req.str) - 1 ? len : sizeof(req.str) - 1);
+		rc = tern_api_request(s->rt, &req);
+		return rc == 0 ? 0 : sock_fail(-rc);
+	}
+	if (s->type == SOCK_STREAM && level == SOL_SOCKET && name == SO_LINGER) {
+		struct linger lg;
+		if (val == NULL || len < sizeof(lg))
+			return sock_fail(EINVAL);
+		memcpy(&lg, val, sizeof(lg));
+		rc = forward_opt(s, level, name, lg.l_onoff ? lg.l_linger : -1);
+		return rc == 0 ? 0 : sock_fail(-rc);
+	}
+	if (level != SOL_SOCKET && level != IPPROTO_IP &&
+	    !(level == IPPROTO_TCP && s->type == SOCK_STREAM))
+		return sock_fail(ENOPROTOOPT);
 	if (val == NULL || len < sizeof(int))
-		return fail(EINVAL);
+		return sock_fail(EINVAL);
 	memcpy(&iv, val, sizeof(iv));
+	if (level == IPPROTO_TCP) {
+		/* TCP_NODELAY, TCP_MAXSEG, TCP_KEEP*: the stack validates. */
+		rc = forward_opt(s, level, name, iv);
+		return rc == 0 ? 0 : sock_fail(-rc);
+	}
 
 	if (level == SOL_SOCKET) {
 		switch (name) {
@@ -893,11 +953,18 @@ tern_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 			/* relaxed: a limit the stack reads per datagram. */
 			atomic_store_explicit(&s->chan.rcvbuf, buf_size(iv, MIN_RCVBUF),
 					      memory_order_relaxed);
+			if (s->type == SOCK_STREAM)   /* TCP sizes its window from it */
+				rc = forward_opt(s, level, name, buf_size(iv, MIN_RCVBUF));
 			break;
 		case SO_SNDBUF:
 			/* relaxed: as above. */
 			atomic_store_explicit(&s->chan.sndbuf, buf_size(iv, MIN_SNDBUF),
 					      memory_order_relaxed);
+			if (s->type == SOCK_STREAM)
+				rc = forward_opt(s, level, name, buf_size(iv, MIN_SNDBUF));
+			break;
+		case SO_KEEPALIVE:
+			rc = s->type == SOCK_STREAM ? forward_opt(s, level, name, iv != 0) : 0;
 			break;
 		case SO_TYPE:
 		case SO_ERROR:
@@ -911,6 +978,9 @@ tern_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 		}
 	} else {
 		switch (name) {
+		case IP_TOS:
+			rc = forward_opt(s, level, name, iv);
+			break;
 		case IP_TTL:
 			/* Linux do_ip_setsockopt: -1 restores the default. */
 			if (iv == -1)
@@ -929,7 +999,7 @@ tern_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 			break;
 		}
 	}
-	return rc == 0 ? 0 : fail(-rc);
+	return rc == 0 ? 0 : sock_fail(-rc);
 }
 
 int
@@ -939,7 +1009,7 @@ tern_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	if (s == NULL)
 		return -1;
 	if (val == NULL || len == NULL)
-		return fail(EFAULT);
+		return sock_fail(EFAULT);
 
 	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
 		struct timeval tv;
@@ -952,6 +1022,42 @@ tern_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		return 0;
 	}
 
+	if (s->type == SOCK_STREAM &&
+	    (level == IPPROTO_TCP ||
+	     (level == SOL_SOCKET && (name == SO_KEEPALIVE || name == SO_LINGER)) ||
+	     (level == IPPROTO_IP && name == IP_TOS))) {
+		struct tern_req req = { .op = TERN_REQ_GETOPT, .sock = s->slot,
+					.level = level, .name = name };
+		struct tcp_info ti;
+		if (level == IPPROTO_TCP && name == TCP_INFO) {
+			req.buf = &ti;
+			req.buflen = sizeof(ti);
+		}
+		int rc = tern_api_request(s->rt, &req);
+		if (rc != 0)
+			return sock_fail(-rc);
+		const void *src = &req.ival;
+		size_t have;
+		int iv32 = (int)req.ival;
+		struct linger lg = { .l_onoff = req.ival >= 0, .l_linger = req.ival >= 0 ? (int)req.ival : 0 };
+		if (level == IPPROTO_TCP && name == TCP_INFO) {
+			src = &ti;
+			have = req.buflen;
+		} else if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+			src = req.str;
+			have = strnlen(req.str, sizeof(req.str)) + 1;
+		} else if (level == SOL_SOCKET && name == SO_LINGER) {
+			src = &lg;
+			have = sizeof(lg);
+		} else {
+			src = &iv32;
+			have = sizeof(iv32);
+		}
+		size_t n = *len < have ? *len : have;
+		memcpy(val, src, n);
+		*len = (socklen_t)n;
+		return 0;
+	}
 	int iv = 0;
 	if (level == SOL_SOCKET) {
 		switch (name) {
@@ -976,13 +1082,20 @@ tern_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 			iv = s->type;
 			break;
 		case SO_PROTOCOL:
-			iv = IPPROTO_UDP;
+			iv = s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+			break;
+		case SO_ACCEPTCONN:
+			/* relaxed: set once by listen(). */
+			iv = atomic_load_explicit(&s->listening, memory_order_relaxed);
+			break;
+		case SO_KEEPALIVE:
+			iv = 0;   /* datagram sockets: never */
 			break;
 		case SO_DOMAIN:
 			iv = AF_INET;
 			break;
 		default:
-			return fail(ENOPROTOOPT);
+			return sock_fail(ENOPROTOOPT);
 		}
 	} else if (level == IPPROTO_IP) {
 		switch (name) {
@@ -991,10 +1104,10 @@ tern_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 			iv = atomic_load_explicit(&s->ttl, memory_order_relaxed);
 			break;
 		default:
-			return fail(ENOPROTOOPT);
+			return sock_fail(ENOPROTOOPT);
 		}
 	} else {
-		return fail(ENOPROTOOPT);
+		return sock_fail(ENOPROTOOPT);
 	}
 	/* Linux sock_getsockopt: copy min(len, sizeof(int)). */
 	size_t n = *len < sizeof(iv) ? *len : sizeof(iv);
@@ -1012,7 +1125,7 @@ tern_settimeout(int fd, double seconds)
 	if (s == NULL)
 		return -1;
 	if (isnan(seconds))
-		return fail(EINVAL);
+		return sock_fail(EINVAL);
 	int64_t ns;
 	if (seconds < 0)
 		ns = -1;

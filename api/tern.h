@@ -118,6 +118,16 @@ ssize_t tern_recvfrom(int fd, void *buf, size_t len, int flags,
 /** socket.close(): queued datagrams are freed; later calls on @p fd fail
  *  with EBADF. No other thread may be inside a call on @p fd. */
 int tern_close(int fd);
+/** socket.listen(backlog): stream sockets only (EOPNOTSUPP otherwise);
+ *  an unbound socket gets an ephemeral port, as on Linux. */
+int tern_listen(int fd, int backlog);
+/** socket.accept(): the new socket's descriptor, the peer in @p addr.
+ *  Blocks unless the listener is non-blocking (EAGAIN). */
+int tern_accept(int fd, struct sockaddr *addr, socklen_t *len);
+/** accept4(): @p flags may hold SOCK_NONBLOCK (and SOCK_CLOEXEC, ignored). */
+int tern_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+/** shutdown(SHUT_RD | SHUT_WR | SHUT_RDWR). */
+int tern_shutdown(int fd, int how);
 /** socket.getsockname(): the local address (0.0.0.0:0 until bound). */
 int tern_getsockname(int fd, struct sockaddr *addr, socklen_t *len);
 /** socket.getpeername(): the connected peer, ENOTCONN if none. */

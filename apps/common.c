@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +15,14 @@
 const struct backend backend_kernel = {
 	.name = "kernel", .socket = socket, .bind = bind, .connect = connect,
 	.sendto = sendto, .recvfrom = recvfrom, .setsockopt = setsockopt, .close = close,
+	.listen = listen, .accept4 = accept4, .send = send, .recv = recv, .shutdown = shutdown,
 };
 
 const struct backend backend_tern = {
 	.name = "tern", .socket = tern_socket, .bind = tern_bind, .connect = tern_connect,
 	.sendto = tern_sendto, .recvfrom = tern_recvfrom, .setsockopt = tern_setsockopt,
-	.close = tern_close,
+	.close = tern_close, .listen = tern_listen, .accept4 = tern_accept4, .send = tern_send,
+	.recv = tern_recv, .shutdown = tern_shutdown,
 };
 
 static struct tern_rt *the_rt;
@@ -190,6 +193,18 @@ app_stop(const struct app_rt_opts *o)
 	}
 	tern_stop(the_rt);
 	the_rt = NULL;
+}
+
+void
+app_idle(const struct app_rt_opts *o)
+{
+	if (!o->kernel && the_rt != NULL && o->conf.mode == TERN_MODE_INLINE) {
+		tern_poll(the_rt);
+		return;
+	}
+	/* Kernel sockets or the stack on its own lcore: give the core away
+	 * briefly rather than spin (until a readiness API lets us sleep). */
+	sched_yield();
 }
 
 uint64_t

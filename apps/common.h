@@ -23,6 +23,11 @@ struct backend {
 	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
 	int (*setsockopt)(int, int, int, const void *, socklen_t);
 	int (*close)(int);
+	int (*listen)(int, int);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	int (*shutdown)(int, int);
 };
 extern const struct backend backend_kernel;
 extern const struct backend backend_tern;
@@ -50,6 +55,8 @@ extern const char app_rt_usage[];
 const struct backend *app_start(int argc, char **argv, int *first, struct app_rt_opts *o,
 				int (*parse)(struct app_rt_opts *, int, char **, void *), void *arg);
 void app_stop(const struct app_rt_opts *o);
+/** Nothing to do this loop: drive the stack (inline mode) or pause briefly. */
+void app_idle(const struct app_rt_opts *o);
 
 /** Parse "a.b.c.d[/len]" (host order out). @return 0 or -1. */
 int app_parse_ip(const char *s, uint32_t *ip, uint8_t *plen);

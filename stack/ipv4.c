@@ -108,6 +108,9 @@ ipv4_deliver(struct tern_stack *s, struct rte_mbuf *m, const struct ipv4_repr *i
 	case WIRE_PROTO_ICMP:
 		icmp_input(s, m, ip);
 		return;
+	case WIRE_PROTO_TCP:
+		tcp_input(s, m, ip);
+		return;
 	default:
 		/* RFC 1122 3.2.2.1: SHOULD send protocol unreachable (never
 		 * for broadcasts: icmp_send_error checks). */

@@ -54,7 +54,17 @@ struct tern_chan {
 	_Atomic uint32_t wseq;           /* futex word: bumped on every event a waiter may want */
 	_Atomic uint32_t waiters;        /* threads asleep (or about to sleep) on wseq */
 	_Atomic uint32_t gen;            /* slot generation, bumped on close */
+	_Atomic uint32_t flags;          /* TERN_CHAN_*, set by the stack (stream sockets) */
 };
+
+/* Stream socket state the application side reads (set by the stack with
+ * release; read with acquire). A listener's rx_bytes counts connections
+ * waiting in its accept queue. */
+#define TERN_CHAN_CONNECTED 0x1u  /* handshake complete: writable */
+#define TERN_CHAN_EOF       0x2u  /* peer's FIN: everything before it is in rxq */
+#define TERN_CHAN_WUPDATE   0x4u  /* stack wants to hear of reads (window update) */
+#define TERN_CHAN_DEAD      0x8u  /* connection gone (reset, timed out): so_error says why */
+#define TERN_CHAN_WR_SHUT   0x10u /* no more sending (shutdown(SHUT_WR) or FIN sent) */
 
 /** Wake every thread sleeping on @p c (stack side, after producing an event).
  *  Cheap when nobody sleeps: one fence and one load. */
@@ -68,6 +78,10 @@ enum tern_req_op {
 	TERN_REQ_SETOPT,     /* sock, level, name, ival */
 	TERN_REQ_GETOPT,     /* sock, level, name; ival out */
 	TERN_REQ_GETNAME,    /* sock; addr/port = local, raddr/rport = peer; ival = connected */
+	TERN_REQ_LISTEN,     /* sock, ival = backlog */
+	TERN_REQ_ACCEPT,     /* sock = listener, ival = new slot, chan = its channel;
+				out: raddr/rport, addr/port; -EAGAIN when none waits */
+	TERN_REQ_SHUTDOWN,   /* sock, ival = SHUT_RD/SHUT_WR/SHUT_RDWR */
 };
 
 struct tern_req {
@@ -81,6 +95,9 @@ struct tern_req {
 	uint16_t rport;
 	uint32_t raddr;
 	bool unspec;          /* CONNECT: AF_UNSPEC (disconnect) */
+	char str[16];         /* SETOPT/GETOPT of a string (TCP_CONGESTION) */
+	void *buf;            /* GETOPT of a structure (TCP_INFO): the caller's buffer */
+	uint32_t buflen;      /* in: room in buf; out: bytes written */
 	struct tern_chan *chan;
 	int32_t result;       /* 0 or -errno, written by the stack before state */
 	_Atomic uint32_t state; /* TERN_REQ_PENDING/_WAITING/_DONE; futex word */
@@ -100,6 +117,16 @@ static inline void *
 tern_req_tag(struct tern_req *r)
 {
 	return (void *)((uintptr_t)r | 1u);
+}
+
+/* The third kind of object on the ring: "the application read from stream
+ * socket `slot`" (no memory behind it), so the stack can open its window.
+ * mbufs and requests are at least 8-byte aligned, so the low bits are free. */
+#define TERN_OBJ_RCVD 2u
+static inline void *
+tern_rcvd_tag(uint32_t slot)
+{
+	return (void *)(((uintptr_t)slot << 3) | TERN_OBJ_RCVD);
 }
 
 /** Stack side: publish a request's result and wake its submitter. */

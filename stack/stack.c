@@ -129,6 +129,9 @@ tern_stack_create(const struct tern_stack_conf *c)
 	s->reass_deadline = UINT64_MAX;
 	if (udp_init(s) != 0)
 		goto fail;
+	s->slot_type = calloc(s->max_sockets, 1);
+	if (s->slot_type == NULL || tcp_init(s, c->seed) != 0)
+		goto fail;
 	return s;
 fail:
 	tern_stack_destroy(s);
@@ -156,6 +159,8 @@ tern_stack_destroy(struct tern_stack *s)
 	stack_tx_flush(s);
 	for (uint16_t i = 0; i < s->ntx; i++)
 		rte_pktmbuf_free(s->txbuf[i]);
+	tcp_fini(s);
+	free(s->slot_type);
 	udp_fini(s);
 	arp_fini(s);
 	ipv4_reass_destroy(s->reass);
@@ -219,6 +224,8 @@ run_timers(struct tern_stack *s, uint64_t now)
 		ipv4_reass_expire(s->reass, now, &s->st);
 		s->reass_deadline = ipv4_reass_next_deadline(s->reass);
 	}
+	if (now >= tcp_next_deadline(s))
+		tcp_timers_run(s, now);
 }
 
 unsigned
@@ -256,7 +263,10 @@ tern_stack_next_deadline(const struct tern_stack *s)
 {
 	uint64_t d = s->arp.next_deadline;
 	uint64_t r = ipv4_reass_next_deadline(s->reass);
-	return r < d ? r : d;
+	uint64_t t = tcp_next_deadline(s);
+	if (r < d)
+		d = r;
+	return t < d ? t : d;
 }
 
 int

@@ -20,6 +20,7 @@
 #include "sockif.h"
 #include "stack.h"
 #include "stats.h"
+#include "tcp.h"
 #include "wire.h"
 
 #ifndef TERN_MAX_BURST
@@ -114,9 +115,12 @@ struct tern_stack {
 	uint32_t icmp_rate, icmp_burst;
 
 	uint32_t max_sockets;
+	uint8_t *slot_type;           /* per socket slot: 0 free, SOCK_DGRAM or SOCK_STREAM */
 	struct udp_pcb *pcbs;         /* indexed by socket slot */
 	uint32_t *port_head;          /* 65536 heads: slot + 1 of the first pcb on a port */
 	uint16_t ephemeral_next;
+
+	struct tcp_stack tcp;
 };
 
 /* stack.c */

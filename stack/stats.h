@@ -74,6 +74,29 @@
 	X(udp_rx,               "UDP datagrams delivered to sockets") \
 	X(udp_tx,               "UDP datagrams sent") \
 	X(udp_tx_dropped,       "drop: outbound datagram of a closed or bad socket") \
+	X(tcp_rx,               "TCP segments received") \
+	X(tcp_tx,               "TCP segments sent") \
+	X(tcp_truncated,        "drop: TCP header truncated") \
+	X(tcp_bad_off,          "drop: TCP data offset impossible") \
+	X(tcp_bad_csum,         "drop: TCP checksum wrong") \
+	X(tcp_bcast,            "drop: TCP to a broadcast/multicast address") \
+	X(tcp_no_conn,          "segments for no connection (answered with RST)") \
+	X(tcp_rst_tx,           "TCP RSTs sent") \
+	X(tcp_rst_rx,           "TCP RSTs accepted") \
+	X(tcp_listen_overflow,  "drop: SYN beyond the listen backlog") \
+	X(tcp_challenge_ack,    "RFC 5961 challenge ACKs sent") \
+	X(tcp_challenge_limited,"RFC 5961 challenge ACKs suppressed by the rate limit") \
+	X(tcp_paws_drop,        "drop: PAWS (old timestamp)") \
+	X(tcp_out_of_window,    "drop: segment outside the receive window") \
+	X(tcp_ooo,              "segments held out of order") \
+	X(tcp_ooo_drop,         "drop: out-of-order queue full") \
+	X(tcp_rexmt,            "TCP segments retransmitted") \
+	X(tcp_fast_rexmt,       "fast retransmits (3 duplicate ACKs)") \
+	X(tcp_rto,              "retransmission timeouts") \
+	X(tcp_timeout_drop,     "connections dropped by a timeout") \
+	X(tcp_persist_probe,    "zero-window probes sent") \
+	X(tcp_keepalive_probe,  "keepalive probes sent") \
+	X(tcp_tx_dropped,       "drop: data for a closed or reset connection") \
 	X(req_rx,               "socket requests served") \
 	X(req_bad,              "drop: malformed socket request")
 

@@ -5,6 +5,38 @@
  * (fast retransmit, NewReno partial ACKs RFC 6582, SACK recovery RFC 6675)
  * live in the TCP core; these hooks only size the window.
  * All windows are in bytes; time is passed in (ns).
+ *
+ * Division of labour between the hooks and the core:
+ *  - Before calling init the core sets cc->ops; the hooks never change it.
+ *  - Outside recovery the hooks own cwnd and ssthresh. The core calls on_ack
+ *    once per ACK that advances SND.UNA, with @p flight = bytes in flight
+ *    before that ACK. Growth only happens while the window is in use
+ *    (flight >= cwnd/2, RFC 7661 3), so flight must be accurate, not 0.
+ *  - Duplicate ACKs are the core's: it counts them and decides on fast
+ *    retransmit (RFC 5681 3.2 steps 1-2, or RFC 6675 5 with SACK), then calls
+ *    on_loss once per congestion event. on_loss sets ssthresh and
+ *    cwnd = ssthresh and nothing more.
+ *  - From on_loss until on_recovered (or on_rto) the core owns cwnd and does
+ *    not call on_ack, neither for further duplicate ACKs nor partial ACKs:
+ *      without SACK (NewReno): right after on_loss it sets
+ *        cwnd = ssthresh + 3*SMSS (RFC 5681 3.2 step 3), adds SMSS per
+ *        further duplicate ACK (step 4), and on a partial ACK deflates cwnd
+ *        by the bytes newly acked, adding back SMSS if that was >= SMSS
+ *        (RFC 6582 3.2 step 3, partial acknowledgments);
+ *      with SACK (RFC 6675 5): it leaves cwnd = ssthresh and sends while
+ *        pipe < cwnd.
+ *  - On the full ACK that ends recovery (RFC 6582 3.2 step 3, full
+ *    acknowledgments; RFC 6675 5) the core calls on_recovered, which sets
+ *    cwnd = ssthresh (option 2) and so discards any inflation; the core may
+ *    then lower cwnd to max(FlightSize, SMSS) + SMSS to avoid a burst
+ *    (option 1). That ACK is not also passed to on_ack.
+ *  - On each RTO expiry the core calls on_rto (and leaves recovery, RFC 6582
+ *    3.2 step 4). Only the first expiry for a segment lowers ssthresh
+ *    (RFC 5681 3.1, the condition before eq. 4): the hooks remember an RTO
+ *    until the next on_ack, so the core calls on_rto on every expiry.
+ *  - The core stamps last_send_ns on every transmission and, when it is
+ *    about to send after more than one RTO of silence, calls on_idle_restart
+ *    (RFC 5681 4.1) before sending.
  */
 #ifndef TERN_TCP_CC_H
 #define TERN_TCP_CC_H
@@ -14,6 +46,10 @@
 
 #define TCP_CC_NAME_MAX 16
 #define TCP_CC_PRIV 96
+/** Largest cwnd: the largest window a peer can offer (RFC 7323 2.3: 2^30). */
+#define TCP_CC_CWND_MAX (1u << 30)
+/** Appropriate byte counting limit L, in SMSS per ACK (RFC 3465 2.2). */
+#define TCP_CC_ABC_L 2
 
 struct tcp_cc {
 	const struct tcp_cc_ops *ops;
@@ -54,5 +90,27 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 const struct tcp_cc_ops *tcp_cc_default(void);
 /** Initial window for an MSS (RFC 6928 2). */
 uint32_t tcp_cc_initial_window(uint32_t mss);
+
+/* Helpers shared by the algorithms (tcp_cc.c); the core may use the first. */
+
+/** RFC 5681 3.1: slow start while cwnd < ssthresh. */
+static inline bool
+tcp_cc_in_slow_start(const struct tcp_cc *cc)
+{
+	return cc->cwnd < cc->ssthresh;
+}
+/** Whether the window is in use enough to be grown (RFC 7661 3): at least
+ *  half of cwnd in flight. */
+bool tcp_cc_cwnd_limited(const struct tcp_cc *cc, uint32_t flight);
+/** One slow-start step (RFC 5681 3.1 with RFC 3465 2.2, L = 2), stopping at
+ *  ssthresh. Call only in slow start.
+ *  @return the acked bytes left over for congestion avoidance (0 if none). */
+uint32_t tcp_cc_slow_start(struct tcp_cc *cc, uint32_t acked);
+
+/** CUBIC's curve parameters (RFC 9438 4.2), for tests and TCP_INFO.
+ *  @param w_max  W_max in bytes (0 before any congestion event)
+ *  @param k_s    K in seconds, 0 outside a congestion avoidance stage
+ *  @return false if @p cc does not run CUBIC. Either pointer may be NULL. */
+bool tcp_cc_cubic_state(const struct tcp_cc *cc, double *w_max, double *k_s);
 
 #endif

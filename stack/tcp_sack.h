@@ -22,6 +22,8 @@ struct tcp_sb {
 	uint32_t high_rxt;                       /* RFC 6675 HighRxt (valid if rxt_valid) */
 	uint32_t rescue_rxt;                     /* RFC 6675 RescueRxt (valid if rescue_valid) */
 	bool rxt_valid, rescue_valid;
+	bool rescue_next;                        /* tcp_sb_next_seg()'s last answer was rule (4):
+						  * pass it as tcp_sb_sent()'s @p rescue */
 };
 
 /** Empty the scoreboard (connection start; RFC 6675 5.1 after an RTO). */

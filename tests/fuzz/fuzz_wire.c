@@ -293,7 +293,166 @@ fuzz_udp(const uint8_t *d, size_t n, uint32_t src, uint32_t dst)
 	CHECK(!wire_udp_verify(scratch, &u2, src, dst ^ 1u));
 }
 
-/* The stack's order: Ethernet, then ARP or IPv4, then ICMP or UDP over the
+static uint16_t
+fz_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+fz_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static bool
+tcp_repr_eq(const struct tcp_repr *a, const struct tcp_repr *b)
+{
+	const struct tcp_opts *x = &a->opt, *y = &b->opt;
+	if (a->sport != b->sport || a->dport != b->dport || a->seq != b->seq ||
+	    a->ack != b->ack || a->hlen != b->hlen || a->flags != b->flags ||
+	    a->win != b->win || a->csum != b->csum || a->urg != b->urg)
+		return false;
+	if (x->has_mss != y->has_mss || x->has_wscale != y->has_wscale ||
+	    x->sack_perm != y->sack_perm || x->has_ts != y->has_ts ||
+	    x->nsack != y->nsack || x->malformed != y->malformed)
+		return false;
+	if ((x->has_mss && x->mss != y->mss) || (x->has_wscale && x->wscale != y->wscale) ||
+	    (x->has_ts && (x->ts_val != y->ts_val || x->ts_ecr != y->ts_ecr)))
+		return false;
+	for (unsigned int i = 0; i < x->nsack && i < WIRE_TCP_MAX_SACK; i++)
+		if (x->sack[i].start != y->sack[i].start || x->sack[i].end != y->sack[i].end)
+			return false;
+	return true;
+}
+
+/* The option walk of wire.h's contract, written as plainly as possible:
+ * which options are taken, and whether the list was malformed. */
+static void
+ref_tcp_opts(const uint8_t *o, size_t len, struct tcp_opts *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (size_t i = 0; i < len;) {
+		if (o[i] == 0)
+			return;
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || o[i + 1] < 2 || i + o[i + 1] > len) {
+			r->malformed = true;
+			return;
+		}
+		size_t l = o[i + 1];
+		if (o[i] == 2 && l == 4)
+			r->has_mss = true, r->mss = fz_be16(o + i + 2);
+		else if (o[i] == 3 && l == 3)
+			r->has_wscale = true, r->wscale = o[i + 2];
+		else if (o[i] == 4 && l == 2)
+			r->sack_perm = true;
+		else if (o[i] == 8 && l == 10)
+			r->has_ts = true, r->ts_val = fz_be32(o + i + 2), r->ts_ecr = fz_be32(o + i + 6);
+		else if (o[i] == 5 && l >= 10 && (l - 2) % 8 == 0) {
+			r->nsack = (uint8_t)((l - 2) / 8);
+			for (unsigned int k = 0; k < r->nsack; k++) {
+				r->sack[k].start = fz_be32(o + i + 2 + 8 * k);
+				r->sack[k].end = fz_be32(o + i + 6 + 8 * k);
+			}
+		}
+		i += l;
+	}
+}
+
+static void
+fuzz_tcp(const uint8_t *d, size_t n, uint32_t src, uint32_t dst)
+{
+	struct tcp_repr t, t2;
+	struct tcp_opts ref;
+	uint8_t buf[WIRE_TCP_MAX_HLEN], buf2[WIRE_TCP_MAX_HLEN];
+	int rc = wire_tcp_parse(d, n, &t);
+
+	if (n < WIRE_TCP_HLEN) {
+		CHECK(rc == WIRE_E_TRUNCATED);
+		return;
+	}
+	size_t doff = (size_t)(d[12] >> 4) * 4;
+	if (doff < WIRE_TCP_HLEN || doff > n) {
+		CHECK(rc == WIRE_E_LENGTH);
+		return;
+	}
+	CHECK(rc == (int)doff && t.hlen == doff);
+	CHECK(t.sport == fz_be16(d) && t.dport == fz_be16(d + 2));
+	CHECK(t.seq == fz_be32(d + 4) && t.ack == fz_be32(d + 8));
+	CHECK(t.flags == d[13] && t.win == fz_be16(d + 14) &&
+	      t.csum == fz_be16(d + 16) && t.urg == fz_be16(d + 18));
+	CHECK(t.opt.nsack <= WIRE_TCP_MAX_SACK);
+	/* The options are the header's alone: the payload changes nothing. */
+	CHECK(wire_tcp_parse(d, doff, &t2) == rc);
+	CHECK(tcp_repr_eq(&t, &t2));
+	ref_tcp_opts(d + WIRE_TCP_HLEN, doff - WIRE_TCP_HLEN, &ref);
+	t2.opt = ref;
+	CHECK(tcp_repr_eq(&t, &t2));
+
+	/* Checksum against the byte-at-a-time reference over the pseudo
+	 * header; no 16-bit length describes more than 65535 bytes. */
+	bool ok = wire_tcp_verify(d, n, src, dst);
+	if (n > 0xffff) {
+		CHECK(!ok);
+	} else {
+		uint8_t ph[12] = {
+			(uint8_t)(src >> 24), (uint8_t)(src >> 16), (uint8_t)(src >> 8), (uint8_t)src,
+			(uint8_t)(dst >> 24), (uint8_t)(dst >> 16), (uint8_t)(dst >> 8), (uint8_t)dst,
+			0, WIRE_PROTO_TCP, (uint8_t)(n >> 8), (uint8_t)n,
+		};
+		CHECK(ok == (ref_csum(ref_csum(0, ph, sizeof(ph)), d, n) == 0xffff));
+	}
+
+	/* Re-emit: Linux's layout of what was parsed. SYN-only options go
+	 * only on a SYN, SACK blocks only off it and as many as fit. */
+	bool syn = (t.flags & WIRE_TCP_SYN) != 0;
+	size_t olen = wire_tcp_opts_len(&t);
+	CHECK(olen % 4 == 0 && olen <= 40);
+	size_t hlen = WIRE_TCP_HLEN + olen;
+	CHECK(wire_tcp_emit(buf, hlen - 1, &t) == 0);
+	CHECK(wire_tcp_emit(buf, sizeof(buf), &t) == hlen);
+	CHECK(wire_tcp_parse(buf, hlen, &t2) == (int)hlen);
+	CHECK(t2.sport == t.sport && t2.dport == t.dport && t2.seq == t.seq &&
+	      t2.ack == t.ack && t2.flags == t.flags && t2.win == t.win &&
+	      t2.csum == t.csum && t2.urg == t.urg && t2.hlen == hlen);
+	CHECK(!t2.opt.malformed);
+	CHECK(t2.opt.has_mss == t.opt.has_mss && (!t.opt.has_mss || t2.opt.mss == t.opt.mss));
+	CHECK(t2.opt.has_ts == t.opt.has_ts &&
+	      (!t.opt.has_ts || (t2.opt.ts_val == t.opt.ts_val && t2.opt.ts_ecr == t.opt.ts_ecr)));
+	CHECK(t2.opt.sack_perm == (syn && t.opt.sack_perm));
+	CHECK(t2.opt.has_wscale == (syn && t.opt.has_wscale));
+	CHECK(!t2.opt.has_wscale || t2.opt.wscale == t.opt.wscale);
+	size_t fit = (40 - 4 - (t.opt.has_mss ? 4u : 0u) - (t.opt.has_ts ? 12u : 0u)) / 8;
+	size_t nsack = syn ? 0 : t.opt.nsack < fit ? t.opt.nsack : fit;
+	CHECK(t2.opt.nsack == nsack);
+	for (size_t i = 0; i < nsack; i++)
+		CHECK(t2.opt.sack[i].start == t.opt.sack[i].start &&
+		      t2.opt.sack[i].end == t.opt.sack[i].end);
+	/* Tern's own layout is a fixed point: emit(parse(emit(x))) == emit(x). */
+	CHECK(wire_tcp_emit(buf2, sizeof(buf2), &t2) == hlen);
+	CHECK(memcmp(buf, buf2, hlen) == 0);
+
+	/* Re-emitted in front of the same payload and checksummed the way the
+	 * caller notes in wire_tcp.c say, the segment verifies. */
+	size_t plen = n - doff, seglen = hlen + plen;
+	if (seglen > 0xffff)
+		return;
+	memcpy(scratch, buf, hlen);
+	memcpy(scratch + hlen, d + doff, plen);
+	scratch[16] = scratch[17] = 0;
+	uint16_t c = wire_csum_fold(wire_csum_add(
+		wire_csum_pseudo(src, dst, WIRE_PROTO_TCP, (uint16_t)seglen), scratch, seglen));
+	scratch[16] = (uint8_t)(c >> 8);
+	scratch[17] = (uint8_t)c;
+	CHECK(wire_tcp_verify(scratch, seglen, src, dst));
+	CHECK(!wire_tcp_verify(scratch, seglen, src, dst ^ 1u));
+}
+
+/* The stack's order: Ethernet, then ARP or IPv4, then ICMP, UDP or TCP over the
  * IP payload (total length minus header, padding ignored). */
 static void
 fuzz_layered(const uint8_t *d, size_t n)
@@ -328,6 +487,8 @@ fuzz_layered(const uint8_t *d, size_t n)
 			fuzz_ipv4(l4 + WIRE_ICMP_HLEN, l4len - WIRE_ICMP_HLEN, &inner);
 	} else if (ip.proto == WIRE_PROTO_UDP) {
 		fuzz_udp(l4, l4len, ip.src, ip.dst);
+	} else if (ip.proto == WIRE_PROTO_TCP) {
+		fuzz_tcp(l4, l4len, ip.src, ip.dst);
 	}
 }
 
@@ -348,6 +509,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_ipv4(data, size, &ip);
 	fuzz_icmp(data, size);
 	fuzz_udp(data, size, 0x0a000002u, 0x0a000001u);
+	fuzz_tcp(data, size, 0x0a000002u, 0x0a000001u);
 	/* ...and the input as a frame, the way the stack sees it. */
 	fuzz_layered(data, size);
 	return 0;

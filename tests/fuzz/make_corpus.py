@@ -168,6 +168,48 @@ def build_sequences():
     return s
 
 
+def tcp_wire_seeds():
+    """TCP segments for fuzz_wire only: Linux's option layouts and the
+    malformed option lists of tests/unit/test_wire_tcp.c. Option bytes are
+    given raw (scapy would fix malformed ones) and covered by the data
+    offset; scapy fills in the IP and TCP checksums unless told otherwise."""
+    def seg(opts, flags='A', payload=b'', dataofs=None, **kw):
+        assert len(opts) % 4 == 0
+        return (eth() / ip() /
+                TCP(sport=40000, dport=80, flags=flags, seq=1000, ack=2000,
+                    window=65535, dataofs=dataofs or 5 + len(opts) // 4, **kw) /
+                Raw(opts + payload))
+    ts = bytes([8, 10]) + struct.pack('>II', 100, 0)
+    sack3 = bytes([5, 26]) + struct.pack('>6I', 1, 2, 3, 4, 5, 6)
+    return {
+        'tcp_syn_linux': seg(bytes([2, 4, 5, 0xb4, 4, 2]) + ts + bytes([1, 3, 3, 7]),
+                             flags='S'),
+        'tcp_synack_nots': seg(bytes([2, 4, 5, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7]),
+                               flags='SA'),
+        'tcp_ack_ts_sack': seg(bytes([1, 1]) + ts + bytes([1, 1]) + sack3,
+                               payload=b'0123456789'),
+        'tcp_opt_len0': seg(bytes([2, 4, 5, 0xb4, 30, 0, 1, 1])),
+        'tcp_opt_overrun': seg(bytes([1, 1, 1]) + ts[:9]),
+        'tcp_opt_odd': seg(bytes([2, 3, 5, 99, 4, 0, 0, 1, 3, 3, 15, 0, 0xff, 0, 0])
+                           + bytes(1)),
+        'tcp_doff_past_end': seg(b'', dataofs=15, payload=b'abcd'),
+        'tcp_bad_csum': seg(bytes([1, 1]) + ts, payload=b'x', chksum=0x1234),
+    }
+
+
+def write_tcp_wire_seeds(wire_dir):
+    """Each TCP seed as a frame, an IP packet (_l3) and a bare segment (_l4)."""
+    n = 0
+    for name, pkt in sorted(tcp_wire_seeds().items()):
+        raw = bytes(pkt)
+        ihl = (raw[14] & 0x0f) * 4
+        for suffix, data in (('', raw), ('_l3', raw[14:]), ('_l4', raw[14 + ihl:])):
+            with open(os.path.join(wire_dir, name + suffix), 'wb') as f:
+                f.write(data)
+            n += 1
+    return n
+
+
 def encode(seq):
     out = b''
     for ctl, frame in seq:
@@ -202,6 +244,7 @@ def main():
                 with open(os.path.join(wire_dir, name + '_l3'), 'wb') as f:
                     f.write(raw[14:])
                 nwire += 1
+    nwire += write_tcp_wire_seeds(wire_dir)
     print('wrote %d frame sequences to %s, %d wire inputs to %s'
           % (2 * len(seqs), frame_dir, nwire, wire_dir))
 

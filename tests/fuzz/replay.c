@@ -75,7 +75,8 @@ run_path(const char *path)
 		names[nn++] = strdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, nn, sizeof(*names), cmp_names);
+	if (nn > 1)
+		qsort(names, nn, sizeof(*names), cmp_names);
 	int count = 0;
 	for (size_t i = 0; i < nn; i++) {
 		char full[4096];

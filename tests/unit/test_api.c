@@ -253,8 +253,11 @@ START_TEST(test_socket_args)
 	ck_assert_int_eq(tern_socket_rt(rt, AF_UNIX, SOCK_DGRAM, 0), -1);
 	ck_assert_int_eq(errno, EAFNOSUPPORT);
 	errno = 0;
-	ck_assert_int_eq(tern_socket_rt(rt, AF_INET, SOCK_STREAM, 0), -1);
+	ck_assert_int_eq(tern_socket_rt(rt, AF_INET, SOCK_STREAM, IPPROTO_UDP), -1);
 	ck_assert_int_eq(errno, EPROTONOSUPPORT);
+	int tfd = tern_socket_rt(rt, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+	ck_assert_int_ge(tfd, TERN_FD_BASE);
+	ck_assert_int_eq(tern_close(tfd), 0);
 	errno = 0;
 	ck_assert_int_eq(tern_socket_rt(rt, AF_INET, SOCK_SEQPACKET, 0), -1);
 	ck_assert_int_eq(errno, ESOCKTNOSUPPORT);

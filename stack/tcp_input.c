@@ -1,0 +1,729 @@
+/*
+ * TCP input: a segment's arrival, processed in the order of RFC 9293
+ * 3.10.7 ("SEGMENT ARRIVES"), with the security rules of RFC 5961, PAWS and
+ * RTTM of RFC 7323, and loss detection (RFC 5681 dupACKs, RFC 6582
+ * NewReno). Called by ipv4_input for protocol 6; consumes the mbuf.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "stack_impl.h"
+#include "tcp.h"
+
+/* What tcp_input learned of a segment, in host order. */
+struct seg {
+	struct tcp_repr th;
+	uint32_t seq;        /* possibly trimmed */
+	uint32_t len;        /* payload bytes (trimmed) */
+	uint32_t off;        /* payload offset in the mbuf */
+	uint8_t flags;       /* possibly with SYN/FIN trimmed away */
+};
+
+static void
+drop_ack(struct tern_stack *s, struct tcb *tp)
+{
+	/* RFC 9293 3.10.7.4: an unacceptable segment is answered with
+	 * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (unless it was a RST). */
+	tcp_send_ctl(s, tp, WIRE_TCP_ACK, tp->snd_nxt);
+}
+
+static void
+challenge_ack(struct tern_stack *s, struct tcb *tp)
+{
+	/* RFC 5961 3.2 / 4.2 / 5.2, with the throttling of section 7: at most
+	 * one challenge per connection per 500 ms (Linux's
+	 * tcp_invalid_ratelimit), so a blind attacker gets no amplifier. */
+	if (tp->last_challenge != 0 && s->now - tp->last_challenge < 500 * TERN_NS_PER_MS) {
+		STAT(s, tcp_challenge_limited);
+		return;
+	}
+	tp->last_challenge = s->now;
+	STAT(s, tcp_challenge_ack);
+	drop_ack(s, tp);
+}
+
+/* Options of a SYN or SYN-ACK: what the connection will use (RFC 9293
+ * 3.7.1 MSS, RFC 7323 2.2 / 3.2 wscale and timestamps, RFC 2018 2 SACK). */
+static void
+syn_options(struct tern_stack *s, struct tcb *tp, const struct tcp_opts *o, bool active)
+{
+	uint16_t mss = o->has_mss ? o->mss : TCP_DEFAULT_MSS;
+	if (mss < TCP_MIN_MSS)
+		mss = TCP_MIN_MSS;
+	tp->peer_mss = mss;
+	uint16_t ours = (uint16_t)(s->mtu - WIRE_IPV4_HLEN - WIRE_TCP_HLEN);
+	if (tp->mss_clamp != 0 && tp->mss_clamp < ours)
+		ours = tp->mss_clamp;
+	tp->mss = mss < ours ? mss : ours;
+	if (o->has_wscale) {
+		tp->flags |= TF_WS;
+		tp->snd_wscale = o->wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : o->wscale;
+		if (!active)
+			tp->rcv_wscale = 7;   /* Linux's usual choice: scripts expect it */
+	} else {
+		tp->flags &= ~(uint32_t)TF_WS;
+		tp->snd_wscale = 0;
+		tp->rcv_wscale = 0;
+	}
+	if (o->sack_perm)
+		tp->flags |= TF_SACK;
+	else
+		tp->flags &= ~(uint32_t)TF_SACK;
+	if (o->has_ts) {
+		tp->flags |= TF_TS;
+		tp->ts_recent = o->ts_val;
+		tp->ts_recent_age = s->now;
+		/* RFC 9293 3.7.1: the MSS counts data only, and every segment
+		 * will carry 12 bytes of timestamp option (Linux: 1448). */
+		tp->mss -= 12;
+	} else {
+		tp->flags &= ~(uint32_t)TF_TS;
+	}
+	if ((tp->flags & TF_SACK) && tp->sb == NULL)
+		tp->sb = calloc(1, sizeof(*tp->sb));
+}
+
+/* Set the congestion state once the connection is synchronized. */
+static void
+conn_established(struct tern_stack *s, struct tcb *tp)
+{
+	tp->cc.ops->init(&tp->cc, tp->mss, s->now);
+	if (tp->flags & TF_SYN_LOST)
+		tcp_rtt_syn_lost(&tp->rtt);
+	tcp_set_state(s, tp, TCPS_ESTABLISHED);
+	tp->idle_since = s->now;
+	if (tp->flags & TF_KEEPALIVE)
+		tcp_timer_arm(s, tp, TCPT_KEEP, tp->keep_idle);
+	else
+		tcp_timer_stop(s, tp, TCPT_KEEP);
+}
+
+/* RFC 9293 3.10.7.2: a segment for a listening socket. Consumes nothing. */
+static void
+listen_input(struct tern_stack *s, struct tcb *l, const struct ipv4_repr *ip, struct seg *g)
+{
+	const struct tcp_repr *th = &g->th;
+	if (th->flags & WIRE_TCP_RST)
+		return;
+	if (th->flags & WIRE_TCP_ACK) {
+		tcp_respond_rst(s, ip, th, g->len);
+		return;
+	}
+	if (!(th->flags & WIRE_TCP_SYN))
+		return;
+	if (l->syn_len + l->acc_len >= l->backlog) {
+		/* Bounded backlog: beyond it, SYNs are dropped (the peer retries). */
+		STAT(s, tcp_listen_overflow);
+		return;
+	}
+	struct tcb *tp = tcp_tcb_new(s);
+	if (tp == NULL) {
+		STAT(s, nombuf);
+		return;
+	}
+	tp->t = (struct tcp_4tuple){ .laddr = ip->dst, .raddr = ip->src,
+				     .lport = th->dport, .rport = th->sport };
+	/* Inherit the listener's socket options. */
+	tp->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE);
+	tp->rcvbuf = l->rcvbuf;
+	tp->sndbuf = l->sndbuf;
+	tp->ttl = l->ttl;
+	tp->tos = l->tos;
+	tp->mss_clamp = l->mss_clamp;
+	tp->cc.ops = l->cc.ops;
+	tp->keep_idle = l->keep_idle;
+	tp->keep_intvl = l->keep_intvl;
+	tp->keep_cnt = l->keep_cnt;
+	tp->ts_offset = (uint32_t)stack_random(s);
+	tp->irs = th->seq;
+	tp->rcv_nxt = th->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt;
+	syn_options(s, tp, &th->opt, false);
+	tp->snd_wnd = th->win;   /* RFC 7323 2.2: the SYN's window is never scaled */
+	tp->snd_wl1 = th->seq;
+	tp->iss = tcp_isn(&s->tcp.secret, &tp->t, s->now);
+	tp->snd_una = tp->iss;
+	tp->snd_nxt = tp->iss + 1;
+	tp->snd_max = tp->snd_nxt;
+	tp->snd_recover = tp->iss;
+	tp->listener = l;
+	tp->acc_next = l->syn_head;
+	l->syn_head = tp;
+	l->syn_len++;
+	tp->state = TCPS_LISTEN;
+	tcp_set_state(s, tp, TCPS_SYN_RECEIVED);
+	tcp_hash_insert(s, tp);
+	tcp_send_ctl(s, tp, WIRE_TCP_SYN | WIRE_TCP_ACK, tp->iss);
+	tcp_timer_arm(s, tp, TCPT_REXMT, tcp_rtt_timeout(&tp->rtt));
+}
+
+/* RFC 9293 3.10.7.3. @return true if the segment is finished with. */
+static bool
+syn_sent_input(struct tern_stack *s, struct tcb *tp, const struct ipv4_repr *ip, struct seg *g)
+{
+	const struct tcp_repr *th = &g->th;
+	bool ack = th->flags & WIRE_TCP_ACK;
+	if (ack && (seq_leq(th->ack, tp->iss) || seq_gt(th->ack, tp->snd_max))) {
+		if (!(th->flags & WIRE_TCP_RST))
+			tcp_respond_rst(s, ip, th, g->len);
+		return true;
+	}
+	if (th->flags & WIRE_TCP_RST) {
+		/* RFC 5961 3.2 keeps RFC 9293's rule here: only a RST that
+		 * acknowledges our SYN counts. */
+		if (ack) {
+			tcp_notify(s, tp, ECONNREFUSED);
+			tcp_close_tcb(s, tp);
+		}
+		return true;
+	}
+	if (!(th->flags & WIRE_TCP_SYN))
+		return true;
+	tp->irs = th->seq;
+	tp->rcv_nxt = th->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt;
+	syn_options(s, tp, &th->opt, true);
+	if (ack) {
+		tp->snd_una = th->ack;
+		tp->snd_wnd = (uint32_t)th->win << tp->snd_wscale;
+		tp->snd_wl1 = th->seq;
+		tp->snd_wl2 = th->ack;
+		/* Our SYN was acknowledged: a sample unless it was retransmitted. */
+		if ((tp->flags & TF_TS) && th->opt.ts_ecr != 0)
+			tcp_rtt_sample(&tp->rtt, (uint64_t)(tcp_ts_now(s, tp) - th->opt.ts_ecr) *
+					TERN_NS_PER_MS);
+		else if (tp->rtt_start != 0 && tp->rxt_shift == 0)
+			tcp_rtt_sample(&tp->rtt, s->now - tp->rtt_start);
+		tp->rtt_start = 0;
+		tp->rxt_shift = 0;
+		tcp_rtt_reset_backoff(&tp->rtt);
+		tcp_timer_stop(s, tp, TCPT_REXMT);
+		conn_established(s, tp);
+		tp->flags |= TF_ACKNOW;
+		return false;   /* data or FIN in the SYN-ACK: go on with step 6 */
+	}
+	/* Simultaneous open (RFC 9293 3.5 figure 7). */
+	tp->snd_wnd = th->win;
+	tp->snd_wl1 = th->seq;
+	tcp_set_state(s, tp, TCPS_SYN_RECEIVED);
+	tcp_send_ctl(s, tp, WIRE_TCP_SYN | WIRE_TCP_ACK, tp->iss);
+	return true;
+}
+
+/* RFC 9293 3.10.7.4 "first: check sequence number", the four cases. */
+static bool
+seq_acceptable(const struct tcb *tp, uint32_t seq, uint32_t len, uint32_t wnd)
+{
+	if (len == 0) {
+		if (wnd == 0)
+			return seq == tp->rcv_nxt;
+		return seq_in(seq, tp->rcv_nxt, tp->rcv_nxt + wnd);
+	}
+	if (wnd == 0)
+		return false;
+	return seq_in(seq, tp->rcv_nxt, tp->rcv_nxt + wnd) ||
+	       seq_in(seq + len - 1, tp->rcv_nxt, tp->rcv_nxt + wnd);
+}
+
+/* Free what an ACK covered from the send queue; @return bytes freed. */
+static uint32_t
+sndq_drop(struct tcb *tp, uint32_t bytes)
+{
+	uint32_t freed = 0;
+	while (bytes > 0 && tp->sndq_head != NULL) {
+		struct rte_mbuf *m = tp->sndq_head;
+		if (m->data_len <= bytes) {
+			bytes -= m->data_len;
+			freed += m->data_len;
+			tp->sndq_head = m->next;
+			if (tp->sndq_head == NULL)
+				tp->sndq_tail = NULL;
+			m->next = NULL;
+			rte_pktmbuf_free(m);
+		} else {
+			rte_pktmbuf_adj(m, (uint16_t)bytes);
+			freed += bytes;
+			bytes = 0;
+		}
+	}
+	tp->sndq_bytes -= freed;
+	return freed;
+}
+
+static void
+fast_retransmit(struct tern_stack *s, struct tcb *tp)
+{
+	/* RFC 5681 3.2 / RFC 6582 3.2: enter recovery at the third dupACK
+	 * unless this loss is covered by a recovery already done. */
+	uint32_t flight = tp->snd_max - tp->snd_una;
+	tp->snd_recover = tp->snd_max;
+	tp->flags |= TF_INRECOVERY;
+	tp->cc.ops->on_loss(&tp->cc, flight, s->now);
+	STAT(s, tcp_fast_rexmt);
+	tp->total_retrans++;
+	uint32_t nxt = tp->snd_nxt;
+	uint32_t cwnd = tp->cc.cwnd;
+	tp->snd_nxt = tp->snd_una;
+	tp->cc.cwnd = tp->mss;           /* exactly one segment now */
+	tcp_output(s, tp);
+	tp->cc.cwnd = cwnd + 3 * tp->mss;  /* RFC 5681 3.2 step 3: inflate by the 3 dupACKs */
+	if (seq_gt(nxt, tp->snd_nxt))
+		tp->snd_nxt = nxt;
+	tp->rtt_start = 0;                /* Karn: the timed segment may be resent */
+}
+
+/* RFC 9293 3.10.7.4 "fifth: check the ACK field" for synchronized states.
+ * @return false if the segment must be dropped here. */
+static bool
+ack_input(struct tern_stack *s, struct tcb *tp, struct seg *g)
+{
+	const struct tcp_repr *th = &g->th;
+	uint32_t ack = th->ack;
+	/* RFC 5961 5.2: an ACK older than SND.UNA - MAX.SND.WND is refused. */
+	uint32_t maxwnd = tp->snd_wnd > 65535 ? tp->snd_wnd : 65535;
+	if (seq_lt(ack, tp->snd_una - maxwnd)) {
+		challenge_ack(s, tp);
+		return false;
+	}
+	if (seq_gt(ack, tp->snd_max)) {
+		/* Acknowledges something not yet sent. */
+		drop_ack(s, tp);
+		return false;
+	}
+	if (tp->state == TCPS_SYN_RECEIVED) {
+		if (!seq_gt(ack, tp->snd_una)) {
+			return false;
+		}
+		tp->snd_wnd = (uint32_t)th->win << tp->snd_wscale;
+		tp->snd_wl1 = g->seq;
+		tp->snd_wl2 = ack;
+		tp->snd_una = ack;
+		tp->rxt_shift = 0;
+		tcp_rtt_reset_backoff(&tp->rtt);
+		tcp_timer_stop(s, tp, TCPT_REXMT);
+		conn_established(s, tp);
+		tcp_child_established(s, tp);
+		return true;
+	}
+	uint32_t win = (uint32_t)th->win << tp->snd_wscale;
+	if (seq_leq(ack, tp->snd_una)) {
+		/* RFC 5681 2 "duplicate acknowledgment": no data, no SYN/FIN,
+		 * window unchanged, ack == SND.UNA, data outstanding. */
+		bool dup = ack == tp->snd_una && g->len == 0 &&
+			   !(th->flags & (WIRE_TCP_SYN | WIRE_TCP_FIN)) &&
+			   win == tp->snd_wnd && tp->snd_max != tp->snd_una;
+		if (dup) {
+			tp->dupacks++;
+			if (tp->dupacks == TCP_DUPTHRESH && !(tp->flags & TF_INRECOVERY) &&
+			    seq_gt(tp->snd_una, tp->snd_recover - 1)) {
+				fast_retransmit(s, tp);
+			} else if (tp->dupacks > TCP_DUPTHRESH && (tp->flags & TF_INRECOVERY)) {
+				/* RFC 5681 3.2 step 4: each further dupACK inflates. */
+				tp->cc.cwnd += tp->mss;
+			} else if (tp->dupacks < TCP_DUPTHRESH) {
+				/* RFC 3042 limited transmit: the first two dupACKs
+				 * may each send one new segment. */
+				uint32_t cwnd = tp->cc.cwnd;
+				tp->cc.cwnd = tp->snd_max - tp->snd_una + tp->dupacks * tp->mss;
+				tcp_output(s, tp);
+				tp->cc.cwnd = cwnd;
+			}
+		} else if (ack != tp->snd_una || g->len > 0) {
+			tp->dupacks = 0;
+		}
+	} else {
+		/* New data acknowledged. */
+		uint32_t acked = ack - tp->snd_una;
+		uint32_t flight = tp->snd_max - tp->snd_una;
+		uint64_t sample = 0;
+		if ((tp->flags & TF_TS) && th->opt.has_ts && th->opt.ts_ecr != 0) {
+			sample = (uint64_t)(uint32_t)(tcp_ts_now(s, tp) - th->opt.ts_ecr) *
+				 TERN_NS_PER_MS;
+			if (sample == 0)
+				sample = TERN_NS_PER_MS / 2;
+		} else if (tp->rtt_start != 0 && seq_gt(ack, tp->rtt_seq)) {
+			sample = s->now - tp->rtt_start;
+			tp->rtt_start = 0;
+		}
+		if (sample != 0)
+			tcp_rtt_sample(&tp->rtt, sample);
+		tp->rxt_shift = 0;
+		tcp_rtt_reset_backoff(&tp->rtt);
+		/* Our FIN occupies a sequence number, not a byte of the queue. */
+		uint32_t data = acked;
+		if ((tp->flags & TF_FIN_SENT) && seq_gt(ack, tp->fin_seq) &&
+		    seq_leq(tp->snd_una, tp->fin_seq))
+			data--;
+		uint32_t freed = sndq_drop(tp, data);
+		tp->snd_una = ack;
+		if (seq_lt(tp->snd_nxt, tp->snd_una))
+			tp->snd_nxt = tp->snd_una;
+		if (tp->sb != NULL)
+			tcp_sb_ack(tp->sb, ack);
+		if (tp->flags & TF_INRECOVERY) {
+			if (seq_geq(ack, tp->snd_recover)) {
+				/* RFC 6582 3.2 step 3: a full ACK ends recovery. */
+				tp->flags &= ~(uint32_t)TF_INRECOVERY;
+				tp->cc.ops->on_recovered(&tp->cc, s->now);
+			} else {
+				/* RFC 6582 3.2 step 3, partial ACK: retransmit the
+				 * next hole, deflate by what was acked, and add one
+				 * SMSS back if at least that much was acked. */
+				uint32_t nxt = tp->snd_nxt;
+				uint32_t cwnd = tp->cc.cwnd;
+				tp->snd_nxt = tp->snd_una;
+				tp->cc.cwnd = tp->mss;
+				tcp_output(s, tp);
+				tp->total_retrans++;
+				uint32_t back = acked >= tp->mss ? tp->mss : 0;
+				tp->cc.cwnd = cwnd > acked ? cwnd - acked + back : tp->mss;
+				if (seq_gt(nxt, tp->snd_nxt))
+					tp->snd_nxt = nxt;
+			}
+		} else {
+			tp->cc.ops->on_ack(&tp->cc, acked, flight, sample, s->now);
+		}
+		tp->dupacks = 0;
+		if (freed > 0)
+			tcp_sndbuf_release(tp, freed);
+		/* RFC 6298 5.2 / 5.3: all acked -> stop, else restart. */
+		if (tp->snd_una == tp->snd_max)
+			tcp_timer_stop(s, tp, TCPT_REXMT);
+		else
+			tcp_timer_arm(s, tp, TCPT_REXMT, tcp_rtt_timeout(&tp->rtt));
+	}
+	/* RFC 9293 3.10.7.4: update the send window from the newest segment. */
+	if (seq_lt(tp->snd_wl1, g->seq) ||
+	    (tp->snd_wl1 == g->seq && seq_leq(tp->snd_wl2, ack))) {
+		bool opened = tp->snd_wnd == 0 && win > 0;
+		tp->snd_wnd = win;
+		tp->snd_wl1 = g->seq;
+		tp->snd_wl2 = ack;
+		if (opened) {
+			tcp_timer_stop(s, tp, TCPT_PERSIST);
+			tp->rxt_shift = 0;
+		}
+	}
+	bool fin_acked = tcp_fin_acked(tp);
+	switch (tp->state) {
+	case TCPS_FIN_WAIT_1:
+		if (fin_acked) {
+			tcp_set_state(s, tp, TCPS_FIN_WAIT_2);
+			/* An orphan must not wait forever for the peer's FIN. */
+			if (tp->chan == NULL)
+				tcp_timer_arm(s, tp, TCPT_2MSL, TCP_FIN_WAIT2_NS);
+		}
+		break;
+	case TCPS_CLOSING:
+		if (fin_acked) {
+			tcp_set_state(s, tp, TCPS_TIME_WAIT);
+			tcp_timers_stop_all(s, tp);
+			tcp_timer_arm(s, tp, TCPT_2MSL, 2 * TCP_MSL_NS);
+		}
+		break;
+	case TCPS_LAST_ACK:
+		if (fin_acked) {
+			tcp_close_tcb(s, tp);
+			return false;
+		}
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+struct pull_ctx {
+	struct tern_stack *s;
+	struct tcb *tp;
+};
+
+static void
+pull_deliver(void *arg, struct rte_mbuf *m, uint32_t len)
+{
+	struct pull_ctx *c = arg;
+	tcp_deliver(c->s, c->tp, m, len);
+}
+
+/* Step 7: the payload, in order or held for later. Consumes m.
+ * @return true if a FIN held out of order has now been reached. */
+static bool
+data_input(struct tern_stack *s, struct tcb *tp, struct rte_mbuf *m, struct seg *g)
+{
+	if (g->len == 0 || tp->state < TCPS_ESTABLISHED || TCPS_HAVE_RCVD_FIN(tp->state) ||
+	    (tp->flags & TF_SHUT_RD)) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	rte_pktmbuf_adj(m, (uint16_t)g->off);
+	if (m->pkt_len > g->len)
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - g->len));
+	if (g->seq == tp->rcv_nxt) {
+		tp->rcv_nxt += g->len;
+		tcp_deliver(s, tp, m, g->len);
+		bool fin = false;
+		if (tp->ooo != NULL && tp->ooo->n > 0) {
+			struct pull_ctx c = { s, tp };
+			tp->rcv_nxt = tcp_ooo_pull(tp->ooo, tp->rcv_nxt, pull_deliver, &c, &fin);
+			if (fin)
+				tp->rcv_nxt--;   /* fin_input() counts the FIN itself */
+			/* A hole filled: ACK at once (RFC 5681 4.2). */
+			tp->flags |= TF_ACKNOW;
+		}
+		/* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at least every second
+		 * full-size segment, else within the delayed-ACK time. */
+		if (++tp->rcv_unacked >= 2 || (tp->flags & TF_QUICKACK))
+			tp->flags |= TF_ACKNOW;
+		else if (!(tp->flags & TF_DELACK)) {
+			tp->flags |= TF_DELACK;
+			tcp_timer_arm(s, tp, TCPT_DELACK, TCP_DELACK_NS);
+		}
+		return fin;
+	}
+	/* Out of order: hold it and ACK at once, so the sender sees dupACKs
+	 * (and SACK blocks) promptly (RFC 5681 4.2, RFC 2018). */
+	if (tp->ooo == NULL) {
+		tp->ooo = malloc(sizeof(*tp->ooo));
+		if (tp->ooo == NULL) {
+			STAT(s, nombuf);
+			rte_pktmbuf_free(m);
+			return false;
+		}
+		tcp_ooo_init(tp->ooo, tp->rcvbuf);
+	}
+	int rc = tcp_ooo_insert(tp->ooo, g->seq, m, g->len, (g->flags & WIRE_TCP_FIN) != 0);
+	if (rc < 0)
+		STAT(s, tcp_ooo_drop);
+	else
+		STAT(s, tcp_ooo);
+	tp->flags |= TF_ACKNOW;
+	return false;
+}
+
+static void
+fin_input(struct tern_stack *s, struct tcb *tp)
+{
+	/* RFC 9293 3.10.7.4 "eighth: check the FIN bit". */
+	tp->rcv_nxt++;
+	tp->flags |= TF_ACKNOW;
+	if (tp->chan != NULL) {
+		/* release: the reader that sees EOF sees all data before it. */
+		atomic_fetch_or_explicit(&tp->chan->flags, TERN_CHAN_EOF, memory_order_release);
+		tern_chan_wake(tp->chan);
+	}
+	switch (tp->state) {
+	case TCPS_SYN_RECEIVED:
+	case TCPS_ESTABLISHED:
+		tcp_set_state(s, tp, TCPS_CLOSE_WAIT);
+		break;
+	case TCPS_FIN_WAIT_1:
+		if (tcp_fin_acked(tp)) {
+			tcp_set_state(s, tp, TCPS_TIME_WAIT);
+			tcp_timers_stop_all(s, tp);
+			tcp_timer_arm(s, tp, TCPT_2MSL, 2 * TCP_MSL_NS);
+		} else {
+			tcp_set_state(s, tp, TCPS_CLOSING);
+		}
+		break;
+	case TCPS_FIN_WAIT_2:
+		tcp_set_state(s, tp, TCPS_TIME_WAIT);
+		tcp_timers_stop_all(s, tp);
+		tcp_timer_arm(s, tp, TCPT_2MSL, 2 * TCP_MSL_NS);
+		break;
+	case TCPS_TIME_WAIT:
+		tcp_timer_arm(s, tp, TCPT_2MSL, 2 * TCP_MSL_NS);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Consumes m (data at the IP header). */
+void
+tcp_input(struct tern_stack *s, struct rte_mbuf *m, const struct ipv4_repr *ip)
+{
+	uint32_t l4len = m->pkt_len - ip->hlen;
+	uint8_t tmp[WIRE_TCP_MAX_HLEN];
+	struct seg g;
+	if (l4len < WIRE_TCP_HLEN) {
+		STAT(s, tcp_truncated);
+		goto drop;
+	}
+	uint32_t want = l4len < sizeof(tmp) ? l4len : (uint32_t)sizeof(tmp);
+	const uint8_t *h = mbuf_bytes(m, ip->hlen, want, tmp);
+	/* The parser reads header bytes only (data offset * 4 <= min(l4len, 60)). */
+	int hl = wire_tcp_parse(h, l4len, &g.th);
+	if (hl < 0) {
+		if (hl == WIRE_E_TRUNCATED)
+			STAT(s, tcp_truncated);
+		else
+			STAT(s, tcp_bad_off);
+		goto drop;
+	}
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	bool hw = (s->offloads & TERN_PORT_RX_L4_CKSUM) && !(ip->mf || ip->frag_off);
+	if ((hw && f == RTE_MBUF_F_RX_L4_CKSUM_BAD) ||
+	    (!(hw && f == RTE_MBUF_F_RX_L4_CKSUM_GOOD) &&
+	     wire_csum_fold(mbuf_csum(m, ip->hlen, l4len,
+				      wire_csum_pseudo(ip->src, ip->dst, WIRE_PROTO_TCP,
+						       (uint16_t)l4len))) != 0)) {
+		STAT(s, tcp_bad_csum);
+		goto drop;
+	}
+	/* RFC 1122 4.2.3.10: nothing to a broadcast or multicast address. */
+	if (stack_is_bcast(s, ip->dst) || wire_ipv4_is_multicast(ip->dst)) {
+		STAT(s, tcp_bcast);
+		goto drop;
+	}
+	STAT(s, tcp_rx);
+	g.seq = g.th.seq;
+	g.off = ip->hlen + (uint32_t)hl;
+	g.len = l4len - (uint32_t)hl;
+	g.flags = g.th.flags;
+
+	struct tcp_4tuple t = { .laddr = ip->dst, .raddr = ip->src,
+				.lport = g.th.dport, .rport = g.th.sport };
+	struct tcb *tp = tcp_lookup(s, &t);
+	if (tp == NULL) {
+		struct tcb *l = tcp_lookup_listener(s, ip->dst, g.th.dport);
+		if (l != NULL) {
+			listen_input(s, l, ip, &g);
+		} else {
+			/* RFC 9293 3.10.7.1: no connection -> RST (RFC 1122 4.2.2.12). */
+			STAT(s, tcp_no_conn);
+			tcp_respond_rst(s, ip, &g.th, g.len + !!(g.flags & WIRE_TCP_SYN) +
+					!!(g.flags & WIRE_TCP_FIN));
+		}
+		goto drop;
+	}
+	if (tp->state == TCPS_SYN_SENT) {
+		if (syn_sent_input(s, tp, ip, &g))
+			goto drop;
+		/* The SYN is consumed: data and FIN follow at IRS+1. */
+		g.seq++;
+		g.flags &= (uint8_t)~WIRE_TCP_SYN;
+	} else {
+		uint32_t seg_len = g.len + !!(g.flags & WIRE_TCP_SYN) + !!(g.flags & WIRE_TCP_FIN);
+		/* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an
+		 * old duplicate (unless TS.Recent is over 24 days old). */
+		if ((tp->flags & TF_TS) && g.th.opt.has_ts && !(g.flags & WIRE_TCP_RST) &&
+		    seq_lt(g.th.opt.ts_val, tp->ts_recent) &&
+		    s->now - tp->ts_recent_age < 24ull * 86400 * TERN_NS_PER_SEC) {
+			STAT(s, tcp_paws_drop);
+			drop_ack(s, tp);
+			goto drop;
+		}
+		uint32_t wnd = tp->rcv_adv - tp->rcv_nxt;
+		if (seq_lt(tp->rcv_adv, tp->rcv_nxt))
+			wnd = 0;
+		if (!seq_acceptable(tp, g.seq, seg_len, wnd)) {
+			STAT(s, tcp_out_of_window);
+			if (tp->state == TCPS_TIME_WAIT && (g.flags & WIRE_TCP_SYN) &&
+			    !(g.flags & WIRE_TCP_ACK)) {
+				/* RFC 9293 3.10.7.4 / RFC 6191 spirit: a new SYN for a
+				 * TIME-WAIT pair is answered with an ACK only. */
+			}
+			if (!(g.flags & WIRE_TCP_RST))
+				drop_ack(s, tp);
+			goto drop;
+		}
+		/* Trim to the window: bytes before RCV.NXT (a retransmission)... */
+		if (seq_lt(g.seq, tp->rcv_nxt)) {
+			uint32_t cut = tp->rcv_nxt - g.seq;
+			if (g.flags & WIRE_TCP_SYN) {
+				g.flags &= (uint8_t)~WIRE_TCP_SYN;
+				cut--;
+				g.seq++;
+			}
+			if (cut > g.len) {
+				cut = g.len;
+				g.flags &= (uint8_t)~WIRE_TCP_FIN;   /* a duplicate FIN */
+			}
+			g.off += cut;
+			g.len -= cut;
+			g.seq += cut;
+			tp->flags |= TF_ACKNOW;
+		}
+		/* ...and beyond the right edge. */
+		if (seq_gt(g.seq + g.len, tp->rcv_nxt + wnd)) {
+			g.len = tp->rcv_nxt + wnd - g.seq;
+			g.flags &= (uint8_t)~WIRE_TCP_FIN;
+		}
+		/* RFC 7323 4.3: remember the newest timestamp of an in-order segment. */
+		if ((tp->flags & TF_TS) && g.th.opt.has_ts && seq_leq(g.seq, tp->rcv_nxt) &&
+		    seq_geq(g.th.opt.ts_val, tp->ts_recent)) {
+			tp->ts_recent = g.th.opt.ts_val;
+			tp->ts_recent_age = s->now;
+		}
+		if (g.flags & WIRE_TCP_RST) {
+			/* RFC 5961 3.2: only a RST exactly at RCV.NXT resets; any
+			 * other in-window RST earns a challenge ACK. RFC 1337:
+			 * TIME-WAIT ignores RSTs. */
+			if (tp->state == TCPS_TIME_WAIT)
+				goto drop;
+			if (g.seq != tp->rcv_nxt) {
+				challenge_ack(s, tp);
+				goto drop;
+			}
+			STAT(s, tcp_rst_rx);
+			if (tp->state == TCPS_SYN_RECEIVED && tp->listener != NULL) {
+				tcp_close_tcb(s, tp);   /* back to LISTEN: just forget it */
+			} else {
+				int err = tp->state == TCPS_SYN_RECEIVED ? ECONNREFUSED :
+					  (tp->state == TCPS_CLOSE_WAIT || tp->state < TCPS_FIN_WAIT_1) ?
+					  ECONNRESET : 0;
+				if (err == 0 && tp->state == TCPS_FIN_WAIT_1)
+					err = ECONNRESET;
+				if (err == 0 && tp->state == TCPS_FIN_WAIT_2)
+					err = ECONNRESET;
+				if (err != 0)
+					tcp_notify(s, tp, err);
+				tcp_close_tcb(s, tp);
+			}
+			goto drop;
+		}
+		if (g.flags & WIRE_TCP_SYN) {
+			/* RFC 5961 4.2 / RFC 9293 3.10.7.4 fourth: any SYN in a
+			 * synchronized state gets a challenge ACK. A passive
+			 * SYN-RECEIVED seeing its SYN again resends the SYN-ACK. */
+			if (tp->state == TCPS_SYN_RECEIVED && g.th.seq == tp->irs) {
+				tcp_send_ctl(s, tp, WIRE_TCP_SYN | WIRE_TCP_ACK, tp->iss);
+				goto drop;
+			}
+			challenge_ack(s, tp);
+			goto drop;
+		}
+		if (!(g.flags & WIRE_TCP_ACK))
+			goto drop;
+		if (!ack_input(s, tp, &g))
+			goto drop;
+		if (tp->state == TCPS_TIME_WAIT) {
+			/* A retransmitted FIN: ACK it and restart the 2MSL wait. */
+			if (g.flags & WIRE_TCP_FIN) {
+				tcp_timer_arm(s, tp, TCPT_2MSL, 2 * TCP_MSL_NS);
+				drop_ack(s, tp);
+			}
+			goto drop;
+		}
+	}
+	tp->idle_since = s->now;
+	if (tp->flags & TF_KEEPALIVE && TCPS_HAVE_ESTABLISHED(tp->state)) {
+		tp->keep_probes = 0;
+		tcp_timer_arm(s, tp, TCPT_KEEP, tp->keep_idle);
+	}
+	bool fin = (g.flags & WIRE_TCP_FIN) != 0;
+	uint32_t fin_seq = g.seq + g.len;
+	bool ooo_fin = data_input(s, tp, m, &g);
+	m = NULL;
+	/* RFC 9293 3.10.7.4 eighth: the FIN counts once everything before it
+	 * is in (it may have waited in the out-of-order queue). */
+	if ((fin && fin_seq == tp->rcv_nxt) || ooo_fin)
+		fin_input(s, tp);
+	tcp_output(s, tp);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
