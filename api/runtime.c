@@ -123,10 +123,31 @@ tern_api_drive(void)
 		/* acquire: pairs with the release store of live in tern_start(),
 		 * so mode and stack are seen initialised. */
 		if (!atomic_load_explicit(&rt->live, memory_order_acquire) ||
-		    rt->mode != TERN_MODE_INLINE)
+		    rt->mode != TERN_MODE_INLINE || rt->external_clock)
 			continue;
 		work += rt_try_poll(rt);
 	}
+	return work;
+}
+
+unsigned
+tern_poll_at(struct tern_rt *rt, uint64_t now)
+{
+	if (rt == NULL || rt->mode != TERN_MODE_INLINE)
+		return 0;
+	unsigned work = 0;
+	/* Same ownership protocol as rt_try_poll(), but wait for the stack
+	 * rather than skip it: the owner's clock step must happen. */
+	while (atomic_exchange_explicit(&rt->polling, true, memory_order_acquire))
+		rte_pause();
+	/* relaxed: see rt_try_poll(). */
+	if (atomic_load_explicit(&rt->live, memory_order_relaxed)) {
+		if (rt->impair != NULL)
+			tern_impair_set_now(rt->impair, now);
+		work = tern_stack_poll(rt->stack, now);
+	}
+	/* release: publish the stack state to the next poller. */
+	atomic_store_explicit(&rt->polling, false, memory_order_release);
 	return work;
 }
 
@@ -404,6 +425,7 @@ tern_start(const struct tern_conf *conf)
 	}
 	rt->in_use = true;
 	rt->mode = conf->mode;
+	rt->external_clock = conf->external_clock && conf->mode == TERN_MODE_INLINE;
 	rt->lcore = 0;
 	rt->launched = false;
 	rt->stack = NULL;

@@ -32,6 +32,7 @@ struct tern_rt {
 	_Atomic bool stop;        /* LCORE: ask the stack loop to return */
 	bool in_use;              /* slot taken (guarded by the runtime list mutex) */
 	enum tern_mode mode;
+	bool external_clock;      /* INLINE, polled only through tern_poll_at() */
 	unsigned lcore;
 	bool launched;
 	struct tern_stack *stack;

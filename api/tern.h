@@ -51,6 +51,10 @@ struct tern_conf {
 	bool no_offload;           /**< force software checksums */
 	const struct tern_impair_conf *impair; /**< wrap the port, or NULL */
 	uint64_t seed;             /**< 0 = random */
+	/** INLINE only: the application owns the clock. Blocking calls never
+	 *  drive this stack themselves; the owner calls tern_poll_at() with its
+	 *  own (e.g. virtual) time, from any thread. For test harnesses. */
+	bool external_clock;
 	struct rte_mempool *pool;  /**< a ready mbuf pool (priv_size >= TERN_MBUF_PRIV_SIZE),
 				    *   not owned; NULL = tern_start creates one of nb_mbufs.
 				    *   Tests pass one when two runtimes share a mem port pair,
@@ -76,6 +80,10 @@ void tern_stop(struct tern_rt *rt);
 struct tern_stack *tern_rt_stack(struct tern_rt *rt);
 /** INLINE mode: run one stack iteration now. @return work done (0 = idle). */
 unsigned tern_poll(struct tern_rt *rt);
+/** Run one stack iteration at time @p now (ns, any monotonic clock that
+ *  never goes backwards): for runtimes started with external_clock.
+ *  @return work done. */
+unsigned tern_poll_at(struct tern_rt *rt, uint64_t now);
 /** Counters of the stack behind @p rt (NULL = default runtime). */
 void tern_stats(struct tern_rt *rt, struct tern_stats *out);
 
