@@ -78,7 +78,11 @@ tern_eal_init(int argc, char **argv)
 static unsigned
 rt_poll_once(struct tern_rt *rt)
 {
-	uint64_t now = tern_clock_ns();
+	/* An externally clocked stack never sees time move unless its owner
+	 * moves it: waiting calls poll it at the owner's last time. relaxed:
+	 * the polling flag orders this with the owner's store. */
+	uint64_t now = rt->external_clock ?
+		atomic_load_explicit(&rt->vnow, memory_order_relaxed) : tern_clock_ns();
 	if (rt->impair != NULL)
 		tern_impair_set_now(rt->impair, now);
 	return tern_stack_poll(rt->stack, now);
@@ -123,7 +127,7 @@ tern_api_drive(void)
 		/* acquire: pairs with the release store of live in tern_start(),
 		 * so mode and stack are seen initialised. */
 		if (!atomic_load_explicit(&rt->live, memory_order_acquire) ||
-		    rt->mode != TERN_MODE_INLINE || rt->external_clock)
+		    rt->mode != TERN_MODE_INLINE)
 			continue;
 		work += rt_try_poll(rt);
 	}
@@ -142,6 +146,8 @@ tern_poll_at(struct tern_rt *rt, uint64_t now)
 		rte_pause();
 	/* relaxed: see rt_try_poll(). */
 	if (atomic_load_explicit(&rt->live, memory_order_relaxed)) {
+		/* relaxed: read back only by pollers, who hold the flag. */
+		atomic_store_explicit(&rt->vnow, now, memory_order_relaxed);
 		if (rt->impair != NULL)
 			tern_impair_set_now(rt->impair, now);
 		work = tern_stack_poll(rt->stack, now);

@@ -51,9 +51,10 @@ struct tern_conf {
 	bool no_offload;           /**< force software checksums */
 	const struct tern_impair_conf *impair; /**< wrap the port, or NULL */
 	uint64_t seed;             /**< 0 = random */
-	/** INLINE only: the application owns the clock. Blocking calls never
-	 *  drive this stack themselves; the owner calls tern_poll_at() with its
-	 *  own (e.g. virtual) time, from any thread. For test harnesses. */
+	/** INLINE only: the application owns the clock. Only tern_poll_at()
+	 *  moves the stack's time; a call that waits still drives the stack,
+	 *  at the last time the owner gave (so nothing times out behind the
+	 *  owner's back). For harnesses on a virtual clock. */
 	bool external_clock;
 	struct rte_mempool *pool;  /**< a ready mbuf pool (priv_size >= TERN_MBUF_PRIV_SIZE),
 				    *   not owned; NULL = tern_start creates one of nb_mbufs.

@@ -91,7 +91,12 @@
 	X(tcp_ooo,              "segments held out of order") \
 	X(tcp_ooo_drop,         "drop: out-of-order queue full") \
 	X(tcp_rexmt,            "TCP segments retransmitted") \
-	X(tcp_fast_rexmt,       "fast retransmits (3 duplicate ACKs)") \
+	X(tcp_fast_rexmt,       "fast retransmits / recoveries entered (dupACKs or SACK loss)") \
+	X(tcp_dsack_rx,         "D-SACK blocks received (RFC 2883)") \
+	X(tcp_dsack_tx,         "D-SACK blocks sent (RFC 2883)") \
+	X(tcp_syncookie_tx,     "SYN-ACKs answered with a SYN cookie (SYN queue full)") \
+	X(tcp_syncookie_ok,     "connections completed from a valid SYN cookie") \
+	X(tcp_syncookie_bad,    "ACKs to a listener with an invalid cookie (RST)") \
 	X(tcp_rto,              "retransmission timeouts") \
 	X(tcp_timeout_drop,     "connections dropped by a timeout") \
 	X(tcp_persist_probe,    "zero-window probes sent") \

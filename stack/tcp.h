@@ -159,6 +159,7 @@ struct tcb {
 	uint32_t backlog, acc_len, syn_len;
 
 	uint64_t last_challenge;   /* RFC 5961 7: challenge ACK rate limit */
+	uint32_t dsack_start, dsack_end;  /* RFC 2883: duplicate to report, if dsack_start != dsack_end */
 
 	/* TCP_INFO counters. */
 	uint32_t total_retrans;
@@ -217,6 +218,13 @@ void tcp_input(struct tern_stack *s, struct rte_mbuf *m, const struct ipv4_repr 
 int tcp_output(struct tern_stack *s, struct tcb *tp);
 /** A bare control segment for a connection (SYN, SYN-ACK, ACK, RST, probes). */
 int tcp_send_ctl(struct tern_stack *s, struct tcb *tp, uint8_t flags, uint32_t seq);
+/** (Re)send [seq, seq+len) of the sequence space, the FIN included if the
+ *  range covers it; no window checks (the caller decided). @return bytes sent. */
+uint32_t tcp_send_range(struct tern_stack *s, struct tcb *tp, uint32_t seq, uint32_t len);
+/** Send at most one new segment if the peer's window allows. @return bytes. */
+uint32_t tcp_send_one_new(struct tern_stack *s, struct tcb *tp);
+/** Data bytes a segment may carry now (MSS less SACK option space). */
+uint32_t tcp_seg_room(const struct tcb *tp);
 /** RST in answer to a segment that has no connection (RFC 9293 3.10.7.1). */
 void tcp_respond_rst(struct tern_stack *s, const struct ipv4_repr *ip, const struct tcp_repr *th,
 		     uint32_t seg_len);

@@ -74,8 +74,18 @@ fill_options(struct tern_stack *s, struct tcb *tp, struct tcp_repr *th)
 		/* RFC 7323 3.2: TSecr echoes TS.Recent when ACK is set. */
 		o->ts_ecr = (th->flags & WIRE_TCP_ACK) ? tp->ts_recent : 0;
 	}
-	if (!syn && (tp->flags & TF_SACK) && tp->ooo != NULL && tp->ooo->n > 0)
-		o->nsack = (uint8_t)tcp_ooo_sack(tp->ooo, o->sack, WIRE_TCP_MAX_SACK);
+	if (!syn && (tp->flags & TF_SACK)) {
+		unsigned n = 0;
+		if (tp->dsack_start != tp->dsack_end) {
+			/* RFC 2883 4: a duplicate is reported once, in the first block. */
+			o->sack[n++] = (struct tcp_sack_block){ tp->dsack_start, tp->dsack_end };
+			tp->dsack_start = tp->dsack_end;
+			STAT(s, tcp_dsack_tx);
+		}
+		if (tp->ooo != NULL && tp->ooo->n > 0)
+			n += tcp_ooo_sack(tp->ooo, o->sack + n, WIRE_TCP_MAX_SACK - n);
+		o->nsack = (uint8_t)n;
+	}
 }
 
 /* Append [off, off+len) of the send queue to @p m, chaining more mbufs
@@ -181,13 +191,15 @@ unsent(const struct tcb *tp)
 
 /* Data bytes a segment may carry now: the MSS less the SACK blocks we are
  * about to advertise (they share the 40 bytes of option space). */
-static uint32_t
-seg_room(const struct tcb *tp)
+uint32_t
+tcp_seg_room(const struct tcb *tp)
 {
-	if (!(tp->flags & TF_SACK) || tp->ooo == NULL || tp->ooo->n == 0)
+	uint32_t n = (tp->ooo != NULL ? tp->ooo->n : 0) + (tp->dsack_start != tp->dsack_end);
+	if (!(tp->flags & TF_SACK) || n == 0)
 		return tp->mss;
 	uint32_t fit = (tp->flags & TF_TS) ? 3 : 4;
-	uint32_t n = tp->ooo->n < fit ? tp->ooo->n : fit;
+	if (n > fit)
+		n = fit;
 	uint32_t opt = 4 + 8 * n;
 	return tp->mss > opt ? tp->mss - opt : 1;
 }
@@ -205,7 +217,7 @@ tcp_output(struct tern_stack *s, struct tcb *tp)
 		uint32_t flight = tp->snd_nxt - tp->snd_una;
 		uint32_t usable = wnd > flight ? wnd - flight : 0;
 		uint32_t len = avail < usable ? avail : usable;
-		uint32_t room = seg_room(tp);
+		uint32_t room = tcp_seg_room(tp);
 		if (len > room)
 			len = room;
 		/* The FIN follows the last byte, first time or again after a
@@ -228,8 +240,10 @@ tcp_output(struct tern_stack *s, struct tcb *tp)
 				len = 0;
 		}
 		if (len == 0 && !fin) {
+			/* A pure ACK at SND.MAX, the RFC's SND.NXT (see drop_ack()
+			 * in tcp_input.c): our SND.NXT may be rewound for go-back-N. */
 			if (!sent_any && (tp->flags & TF_ACKNOW))
-				send_segment(s, tp, WIRE_TCP_ACK, tp->snd_nxt, 0);
+				send_segment(s, tp, WIRE_TCP_ACK, tp->snd_max, 0);
 			if (avail > 0 && tp->snd_wnd == 0 && flight == 0 &&
 			    tp->deadline[TCPT_PERSIST] == 0 && tp->deadline[TCPT_REXMT] == 0)
 				tcp_timer_arm(s, tp, TCPT_PERSIST, tcp_rtt_timeout(&tp->rtt));
@@ -270,6 +284,44 @@ tcp_output(struct tern_stack *s, struct tcb *tp)
 			break;
 	}
 	return 0;
+}
+
+uint32_t
+tcp_send_range(struct tern_stack *s, struct tcb *tp, uint32_t seq, uint32_t len)
+{
+	uint32_t data_end = tp->snd_una + tp->sndq_bytes;
+	uint32_t dlen = seq_lt(seq, data_end) ? data_end - seq : 0;
+	if (dlen > len)
+		dlen = len;
+	/* The range covers our FIN: it goes out with the last byte. */
+	bool fin = (tp->flags & TF_FIN_SENT) && seq_leq(seq + dlen, tp->fin_seq) &&
+		   seq_gt(seq + len, tp->fin_seq) && seq + dlen == tp->fin_seq;
+	if (dlen == 0 && !fin)
+		return 0;
+	uint8_t flags = WIRE_TCP_ACK | (fin ? WIRE_TCP_FIN : 0);
+	if (dlen > 0 && seq + dlen == data_end)
+		flags |= WIRE_TCP_PSH;
+	if (send_segment(s, tp, flags, seq, dlen) != 0)
+		return 0;
+	STAT(s, tcp_rexmt);
+	tp->total_retrans++;
+	tp->cc.last_send_ns = s->now;
+	if (tp->deadline[TCPT_REXMT] == 0)
+		tcp_timer_arm(s, tp, TCPT_REXMT, tcp_rtt_timeout(&tp->rtt));
+	return dlen + (fin ? 1 : 0);
+}
+
+uint32_t
+tcp_send_one_new(struct tern_stack *s, struct tcb *tp)
+{
+	/* tcp_output() with a congestion window of exactly one more segment:
+	 * the peer's window, Nagle and the FIN rules still apply. */
+	uint32_t cwnd = tp->cc.cwnd;
+	uint32_t before = tp->snd_nxt;
+	tp->cc.cwnd = (tp->snd_nxt - tp->snd_una) + tcp_seg_room(tp);
+	tcp_output(s, tp);
+	tp->cc.cwnd = cwnd;
+	return tp->snd_nxt - before;
 }
 
 void
