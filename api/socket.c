@@ -1029,6 +1029,7 @@ tern_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		struct tern_req req = { .op = TERN_REQ_GETOPT, .sock = s->slot,
 					.level = level, .name = name };
 		struct tcp_info ti;
+		memset(&ti, 0, sizeof(ti));
 		if (level == IPPROTO_TCP && name == TCP_INFO) {
 			req.buf = &ti;
 			req.buflen = sizeof(ti);

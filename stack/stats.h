@@ -102,6 +102,7 @@
 	X(tcp_persist_probe,    "zero-window probes sent") \
 	X(tcp_keepalive_probe,  "keepalive probes sent") \
 	X(tcp_tx_dropped,       "drop: data for a closed or reset connection") \
+	X(tcp_abort_on_data,    "connections reset: data arrived after close()") \
 	X(req_rx,               "socket requests served") \
 	X(req_bad,              "drop: malformed socket request")
 

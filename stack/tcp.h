@@ -160,6 +160,9 @@ struct tcb {
 
 	uint64_t last_challenge;   /* RFC 5961 7: challenge ACK rate limit */
 	uint32_t dsack_start, dsack_end;  /* RFC 2883: duplicate to report, if dsack_start != dsack_end */
+	uint32_t max_sndwnd;       /* largest window the peer offered (RFC 5961 MAX.SND.WND) */
+	uint32_t last_ack_sent;    /* RCV.NXT in our last ACK (RFC 7323 Last.ACK.sent) */
+	uint32_t snd_sml;          /* end of the last short segment sent (Minshall's Nagle) */
 
 	/* TCP_INFO counters. */
 	uint32_t total_retrans;

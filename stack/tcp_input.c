@@ -155,6 +155,7 @@ listen_input(struct tern_stack *s, struct tcb *l, const struct ipv4_repr *ip, st
 	tp->snd_nxt = tp->iss + 1;
 	tp->snd_max = tp->snd_nxt;
 	tp->snd_recover = tp->iss;
+	tp->snd_sml = tp->iss;
 	tp->listener = l;
 	tp->acc_next = l->syn_head;
 	l->syn_head = tp;
@@ -163,6 +164,8 @@ listen_input(struct tern_stack *s, struct tcb *l, const struct ipv4_repr *ip, st
 	tcp_set_state(s, tp, TCPS_SYN_RECEIVED);
 	tcp_hash_insert(s, tp);
 	tcp_send_ctl(s, tp, WIRE_TCP_SYN | WIRE_TCP_ACK, tp->iss);
+	tp->rtt_start = s->now;   /* the SYN-ACK's round trip is the first sample */
+	tp->rtt_seq = tp->iss;
 	tcp_timer_arm(s, tp, TCPT_REXMT, tcp_rtt_timeout(&tp->rtt));
 }
 
@@ -195,6 +198,7 @@ syn_sent_input(struct tern_stack *s, struct tcb *tp, const struct ipv4_repr *ip,
 	if (ack) {
 		tp->snd_una = th->ack;
 		tp->snd_wnd = (uint32_t)th->win << tp->snd_wscale;
+		tp->max_sndwnd = tp->snd_wnd;
 		tp->snd_wl1 = th->seq;
 		tp->snd_wl2 = th->ack;
 		/* Our SYN was acknowledged: a sample unless it was retransmitted. */
@@ -331,6 +335,11 @@ sack_enter_recovery(struct tern_stack *s, struct tcb *tp)
 	uint32_t flight = tp->snd_max - tp->snd_una;
 	tp->snd_recover = tp->snd_max;   /* RecoveryPoint = HighData */
 	tp->flags |= TF_INRECOVERY;
+	/* NextSeg's rule (4) rescue retransmission is optional in RFC 6675;
+	 * Linux does not do it, and neither do we (scripts written against
+	 * Linux expect none): mark this recovery's rescue as used. */
+	tp->sb->rescue_valid = true;
+	tp->sb->rescue_rxt = tp->snd_max;
 	tp->cc.ops->on_loss(&tp->cc, flight, s->now);   /* cwnd = ssthresh */
 	STAT(s, tcp_fast_rexmt);
 	tp->rtt_start = 0;
@@ -359,9 +368,9 @@ ack_input(struct tern_stack *s, struct tcb *tp, struct seg *g)
 {
 	const struct tcp_repr *th = &g->th;
 	uint32_t ack = th->ack;
-	/* RFC 5961 5.2: an ACK older than SND.UNA - MAX.SND.WND is refused. */
-	uint32_t maxwnd = tp->snd_wnd > 65535 ? tp->snd_wnd : 65535;
-	if (seq_lt(ack, tp->snd_una - maxwnd)) {
+	/* RFC 5961 5.2: an ACK older than SND.UNA - MAX.SND.WND is refused
+	 * with an ACK (a challenge). */
+	if (seq_lt(ack, tp->snd_una - tp->max_sndwnd)) {
 		challenge_ack(s, tp);
 		return false;
 	}
@@ -375,9 +384,19 @@ ack_input(struct tern_stack *s, struct tcb *tp, struct seg *g)
 			return false;
 		}
 		tp->snd_wnd = (uint32_t)th->win << tp->snd_wscale;
+		tp->max_sndwnd = tp->snd_wnd;
 		tp->snd_wl1 = g->seq;
 		tp->snd_wl2 = ack;
 		tp->snd_una = ack;
+		/* RFC 6298 2 / RFC 7323 4: the handshake gives the first sample
+		 * (Karn: not if the SYN-ACK was retransmitted, unless TS says
+		 * which copy was answered). */
+		if ((tp->flags & TF_TS) && th->opt.has_ts && th->opt.ts_ecr != 0)
+			tcp_rtt_sample(&tp->rtt, (uint64_t)(uint32_t)(tcp_ts_now(s, tp) -
+					th->opt.ts_ecr) * TERN_NS_PER_MS + 1);
+		else if (tp->rtt_start != 0 && tp->rxt_shift == 0)
+			tcp_rtt_sample(&tp->rtt, s->now - tp->rtt_start + 1);
+		tp->rtt_start = 0;
 		tp->rxt_shift = 0;
 		tcp_rtt_reset_backoff(&tp->rtt);
 		tcp_timer_stop(s, tp, TCPT_REXMT);
@@ -447,10 +466,14 @@ ack_input(struct tern_stack *s, struct tcb *tp, struct seg *g)
 			sample = s->now - tp->rtt_start;
 			tp->rtt_start = 0;
 		}
-		if (sample != 0)
-			tcp_rtt_sample(&tp->rtt, sample);
 		tp->rxt_shift = 0;
-		tcp_rtt_reset_backoff(&tp->rtt);
+		/* Karn (RFC 6298 5): the backed-off RTO stays until a valid
+		 * sample, i.e. an ACK of data that was not retransmitted (or a
+		 * timestamp saying which transmission it answers). */
+		if (sample != 0) {
+			tcp_rtt_sample(&tp->rtt, sample);
+			tcp_rtt_reset_backoff(&tp->rtt);
+		}
 		/* Our FIN occupies a sequence number, not a byte of the queue. */
 		uint32_t data = acked;
 		if ((tp->flags & TF_FIN_SENT) && seq_gt(ack, tp->fin_seq) &&
@@ -507,6 +530,8 @@ ack_input(struct tern_stack *s, struct tcb *tp, struct seg *g)
 	    (tp->snd_wl1 == g->seq && seq_leq(tp->snd_wl2, ack))) {
 		bool opened = tp->snd_wnd == 0 && win > 0;
 		tp->snd_wnd = win;
+		if (win > tp->max_sndwnd)
+			tp->max_sndwnd = win;
 		tp->snd_wl1 = g->seq;
 		tp->snd_wl2 = ack;
 		if (opened) {
@@ -560,8 +585,9 @@ pull_deliver(void *arg, struct rte_mbuf *m, uint32_t len)
 static bool
 data_input(struct tern_stack *s, struct tcb *tp, struct rte_mbuf *m, struct seg *g)
 {
-	if (g->len == 0 || tp->state < TCPS_ESTABLISHED || TCPS_HAVE_RCVD_FIN(tp->state) ||
-	    (tp->flags & TF_SHUT_RD)) {
+	if (tp->state < TCPS_ESTABLISHED || TCPS_HAVE_RCVD_FIN(tp->state) ||
+	    (tp->flags & TF_SHUT_RD) ||
+	    (g->len == 0 && !((g->flags & WIRE_TCP_FIN) && seq_gt(g->seq, tp->rcv_nxt)))) {
 		rte_pktmbuf_free(m);
 		return false;
 	}
@@ -745,7 +771,26 @@ tcp_input(struct tern_stack *s, struct rte_mbuf *m, const struct ipv4_repr *ip)
 		uint32_t wnd = tp->rcv_adv - tp->rcv_nxt;
 		if (seq_lt(tp->rcv_adv, tp->rcv_nxt))
 			wnd = 0;
+		if (tp->state == TCPS_SYN_RECEIVED && (g.flags & WIRE_TCP_SYN) && g.seq == tp->irs) {
+			if (!(g.flags & WIRE_TCP_ACK)) {
+				/* The peer's SYN again: our SYN-ACK was lost (Linux
+				 * tcp_check_req resends it). */
+				tcp_send_ctl(s, tp, WIRE_TCP_SYN | WIRE_TCP_ACK, tp->iss);
+				goto drop;
+			}
+			/* Simultaneous open (RFC 9293 figure 7): the peer's SYN-ACK
+			 * repeats its SYN at IRS; the SYN is old, the ACK is new. */
+			g.seq++;
+			g.flags &= (uint8_t)~WIRE_TCP_SYN;
+			seg_len--;
+		}
 		if (!seq_acceptable(tp, g.seq, seg_len, wnd)) {
+			/* RFC 2883 4: data wholly below RCV.NXT is a duplicate to report. */
+			if ((tp->flags & TF_SACK) && g.len > 0 &&
+			    seq_leq(g.seq + g.len, tp->rcv_nxt) && !(g.flags & WIRE_TCP_RST)) {
+				tp->dsack_start = g.seq;
+				tp->dsack_end = g.seq + g.len;
+			}
 			STAT(s, tcp_out_of_window);
 			if (tp->state == TCPS_TIME_WAIT && (g.flags & WIRE_TCP_SYN) &&
 			    !(g.flags & WIRE_TCP_ACK)) {
@@ -785,8 +830,10 @@ tcp_input(struct tern_stack *s, struct rte_mbuf *m, const struct ipv4_repr *ip)
 			g.len = tp->rcv_nxt + wnd - g.seq;
 			g.flags &= (uint8_t)~WIRE_TCP_FIN;
 		}
-		/* RFC 7323 4.3: remember the newest timestamp of an in-order segment. */
-		if ((tp->flags & TF_TS) && g.th.opt.has_ts && seq_leq(g.seq, tp->rcv_nxt) &&
+		/* RFC 7323 4.3: TS.Recent takes the TSval of a segment that starts
+		 * at or before Last.ACK.sent, so a delayed ACK echoes the earliest
+		 * unacknowledged segment's time. */
+		if ((tp->flags & TF_TS) && g.th.opt.has_ts && seq_leq(g.seq, tp->last_ack_sent) &&
 		    seq_geq(g.th.opt.ts_val, tp->ts_recent)) {
 			tp->ts_recent = g.th.opt.ts_val;
 			tp->ts_recent_age = s->now;
@@ -822,10 +869,6 @@ tcp_input(struct tern_stack *s, struct rte_mbuf *m, const struct ipv4_repr *ip)
 			/* RFC 5961 4.2 / RFC 9293 3.10.7.4 fourth: any SYN in a
 			 * synchronized state gets a challenge ACK. A passive
 			 * SYN-RECEIVED seeing its SYN again resends the SYN-ACK. */
-			if (tp->state == TCPS_SYN_RECEIVED && g.th.seq == tp->irs) {
-				tcp_send_ctl(s, tp, WIRE_TCP_SYN | WIRE_TCP_ACK, tp->iss);
-				goto drop;
-			}
 			challenge_ack(s, tp);
 			goto drop;
 		}
@@ -847,8 +890,20 @@ tcp_input(struct tern_stack *s, struct rte_mbuf *m, const struct ipv4_repr *ip)
 		tp->keep_probes = 0;
 		tcp_timer_arm(s, tp, TCPT_KEEP, tp->keep_idle);
 	}
+	if (tp->chan == NULL && g.len > 0 &&
+	    (tp->state == TCPS_FIN_WAIT_1 || tp->state == TCPS_FIN_WAIT_2)) {
+		/* RFC 1122 4.2.2.13 (and Linux): data for a connection the user
+		 * has closed can never be read: reset it. */
+		STAT(s, tcp_abort_on_data);
+		tcp_respond_rst(s, ip, &g.th, g.len + !!(g.flags & WIRE_TCP_FIN));
+		tcp_close_tcb(s, tp);
+		goto drop;
+	}
 	bool fin = (g.flags & WIRE_TCP_FIN) != 0;
 	uint32_t fin_seq = g.seq + g.len;
+	if (fin && fin_seq != tp->rcv_nxt + (g.seq == tp->rcv_nxt ? g.len : 0) &&
+	    seq_gt(g.seq, tp->rcv_nxt))
+		tp->flags |= TF_ACKNOW;   /* RFC 5681 4.2: out of order -> ACK at once */
 	bool ooo_fin = data_input(s, tp, m, &g);
 	m = NULL;
 	/* RFC 9293 3.10.7.4 eighth: the FIN counts once everything before it

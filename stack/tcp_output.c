@@ -165,6 +165,7 @@ send_segment(struct tern_stack *s, struct tcb *tp, uint8_t flags, uint32_t seq, 
 	};
 	STAT(s, tcp_tx);
 	if (flags & WIRE_TCP_ACK) {
+		tp->last_ack_sent = tp->rcv_nxt;
 		tp->flags &= ~(uint32_t)(TF_ACKNOW | TF_DELACK);
 		tp->rcv_unacked = 0;
 		tcp_timer_stop(s, tp, TCPT_DELACK);
@@ -227,9 +228,11 @@ tcp_output(struct tern_stack *s, struct tcb *tp)
 			   !tcp_fin_acked(tp) &&
 			   !((tp->flags & TF_FIN_SENT) && seq_gt(tp->snd_nxt + len, tp->fin_seq));
 		if (len > 0 && len < room && len == avail && !fin) {
-			/* RFC 9293 3.7.4 Nagle: a short segment waits while data is
+			/* RFC 9293 3.7.4 Nagle, in Minshall's form (as Linux): a
+			 * short segment waits only while an earlier short one is
 			 * unacknowledged, unless TCP_NODELAY. */
-			if (!(tp->flags & TF_NODELAY) && flight > 0)
+			if (!(tp->flags & TF_NODELAY) && flight > 0 &&
+			    seq_gt(tp->snd_sml, tp->snd_una))
 				len = 0;
 		} else if (len > 0 && len < room && len < avail) {
 			/* RFC 9293 3.8.6.2.1 sender SWS avoidance: a window too
@@ -260,6 +263,8 @@ tcp_output(struct tern_stack *s, struct tcb *tp)
 		if (send_segment(s, tp, flags, seq, len) != 0)
 			break;
 		sent_any = true;
+		if (len < room)
+			tp->snd_sml = seq + len;
 		tp->snd_nxt += len;
 		if (fin) {
 			tp->fin_seq = tp->snd_nxt;

@@ -100,6 +100,7 @@ tcp_ooo_init(struct tcp_ooo *q, uint32_t cap)
 	q->charged = 0;
 	q->cap = cap;
 	q->last_seq = 0;
+	q->nrecent = 0;
 }
 
 void
@@ -334,41 +335,52 @@ tcp_ooo_pull(struct tcp_ooo *q, uint32_t rcv_nxt,
 }
 
 unsigned
-tcp_ooo_sack(const struct tcp_ooo *q, struct tcp_sack_block *out, unsigned max)
+tcp_ooo_sack(struct tcp_ooo *q, struct tcp_sack_block *out, unsigned max)
 {
 	if (max == 0)
 		return 0;
-	unsigned nb = 0;
-	int first = -1;
-	/* Walk the blocks in order; the one holding last_seq goes first
-	 * (RFC 2018 4), the rest follow lowest first, the holes next to
-	 * RCV.NXT being the ones the sender must repair first. */
-	for (int pass = 0; pass < 2 && nb < max; pass++) {
-		int idx = 0;
-		for (unsigned k = 0; k < q->n && nb < max;) {
-			if (q->seg[k].len == 0) {  /* a lone FIN is not data */
-				k++;
-				continue;
-			}
-			uint32_t s = q->seg[k].seq, e = seg_end(&q->seg[k]);
+	/* The held data as blocks: adjacent segments coalesce. */
+	struct tcp_sack_block all[TCP_OOO_MAX_SEGS];
+	unsigned na = 0;
+	for (unsigned k = 0; k < q->n;) {
+		if (q->seg[k].len == 0) {  /* a lone FIN is not data */
 			k++;
-			while (k < q->n && q->seg[k].len > 0 && q->seg[k].seq == e)
-				e = seg_end(&q->seg[k++]);
-			bool latest = seq_leq(s, q->last_seq) && seq_lt(q->last_seq, e);
-			if (pass == 0 && latest) {
-				first = idx;
-				out[nb].start = s;
-				out[nb].end = e;
-				nb++;
-				break;
+			continue;
+		}
+		uint32_t s = q->seg[k].seq, e = seg_end(&q->seg[k]);
+		k++;
+		while (k < q->n && q->seg[k].len > 0 && q->seg[k].seq == e)
+			e = seg_end(&q->seg[k++]);
+		all[na++] = (struct tcp_sack_block){ s, e };
+	}
+	bool used[TCP_OOO_MAX_SEGS] = { false };
+	unsigned nb = 0;
+	/* RFC 2018 4: first the block holding the segment that triggered this
+	 * ACK; then the blocks reported most recently, so each block is
+	 * repeated in several ACKs; then the rest, lowest first (the holes
+	 * next to RCV.NXT are what the sender must repair first). */
+	for (unsigned pass = 0; pass < 2u + q->nrecent && nb < max; pass++) {
+		for (unsigned i = 0; i < na && nb < max; i++) {
+			if (used[i])
+				continue;
+			bool take;
+			if (pass == 0)
+				take = seq_leq(all[i].start, q->last_seq) && seq_lt(q->last_seq, all[i].end);
+			else if (pass <= (unsigned)q->nrecent)
+				take = seq_leq(all[i].start, q->recent[pass - 1]) &&
+				       seq_lt(q->recent[pass - 1], all[i].end);
+			else
+				take = true;
+			if (take) {
+				used[i] = true;
+				out[nb++] = all[i];
+				if (pass < 1u + q->nrecent)
+					break;
 			}
-			if (pass == 1 && idx != first) {
-				out[nb].start = s;
-				out[nb].end = e;
-				nb++;
-			}
-			idx++;
 		}
 	}
+	q->nrecent = (uint8_t)(nb < WIRE_TCP_MAX_SACK ? nb : WIRE_TCP_MAX_SACK);
+	for (unsigned i = 0; i < q->nrecent; i++)
+		q->recent[i] = out[i].start;
 	return nb;
 }

@@ -30,6 +30,8 @@ struct tcp_ooo {
 	uint32_t charged;                    /* buffer bytes held (mbuf buf_len sum) */
 	uint32_t cap;                        /* limit on charged */
 	uint32_t last_seq;                   /* seq of the most recently inserted segment */
+	uint8_t nrecent;                     /* blocks reported in the last SACK option */
+	uint32_t recent[WIRE_TCP_MAX_SACK];  /* a sequence number inside each, in order */
 	struct tcp_ooo_seg seg[TCP_OOO_MAX_SEGS];
 };
 
@@ -55,6 +57,6 @@ uint32_t tcp_ooo_pull(struct tcp_ooo *q, uint32_t rcv_nxt,
 		      bool *fin);
 /** SACK blocks describing what is held, at most @p max, the one holding the
  *  latest insertion first (RFC 2018 4). @return blocks written. */
-unsigned tcp_ooo_sack(const struct tcp_ooo *q, struct tcp_sack_block *out, unsigned max);
+unsigned tcp_ooo_sack(struct tcp_ooo *q, struct tcp_sack_block *out, unsigned max);
 
 #endif

@@ -109,6 +109,19 @@ rexmt_timeout(struct tern_stack *s, struct tcb *tp)
 	tp->dupacks = 0;
 	tp->rtt_start = 0;   /* Karn: no sample from a retransmission */
 	tp->snd_nxt = tp->snd_una;
+	if (tp->snd_wnd == 0) {
+		/* RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: the peer's window is
+		 * closed (it shrank under data in flight, or its opening ACK was
+		 * lost), so the go-back-N below would send nothing, and with the
+		 * retransmission timer running tcp_output never starts the
+		 * persist timer: nothing would ask for the window again and the
+		 * connection died of R2 here (the 'sim' suite's slow reader at 1%
+		 * loss). Probe instead, as FreeBSD does: tcp_output arms the
+		 * persist timer now that no retransmission is pending. */
+		tcp_timer_stop(s, tp, TCPT_REXMT);
+		tcp_output(s, tp);
+		return true;
+	}
 	tcp_timer_arm(s, tp, TCPT_REXMT, tcp_rtt_timeout(&tp->rtt));
 	tcp_output(s, tp);
 	return true;
@@ -123,12 +136,14 @@ persist_timeout(struct tern_stack *s, struct tcb *tp)
 	 * answer with its current window. */
 	STAT(s, tcp_persist_probe);
 	tcp_send_ctl(s, tp, WIRE_TCP_ACK, tp->snd_una - 1);
+	/* The first probe went one RTO after the window closed; each later
+	 * one waits twice as long as the last (Linux tcp_probe_timer). */
+	tp->rxt_shift++;
 	uint64_t t = tcp_rtt_timeout(&tp->rtt) << (tp->rxt_shift < 10 ? tp->rxt_shift : 10);
 	if (t < TCP_PERSIST_MIN_NS)
 		t = TCP_PERSIST_MIN_NS;
 	if (t > TCP_PERSIST_MAX_NS)
 		t = TCP_PERSIST_MAX_NS;
-	tp->rxt_shift++;
 	tcp_timer_arm(s, tp, TCPT_PERSIST, t);
 }
 

@@ -148,6 +148,7 @@ do_connect(struct tern_stack *s, struct tcb *tp, struct tern_req *r)
 	tp->snd_nxt = tp->iss + 1;
 	tp->snd_max = tp->snd_nxt;
 	tp->snd_recover = tp->iss;
+	tp->snd_sml = tp->iss;
 	tp->rcv_wscale = 7;      /* we offer scaling; used only if the peer does too */
 	tp->ts_offset = (uint32_t)stack_random(s);
 	tp->rtt_start = s->now;
@@ -218,8 +219,11 @@ do_close(struct tern_stack *s, struct tcb *tp)
 	if (unread || (tp->flags & TF_LINGER0)) {
 		/* RFC 9293 3.10.4 / RFC 2525 2.17: closing with data unread, or
 		 * SO_LINGER 0, aborts: RST, and the connection is gone. */
+		/* RFC 5961 3.2: the peer takes a RST only at exactly its RCV.NXT,
+		 * which is our SND.MAX once it has what we sent (snd_nxt may be
+		 * rewound for go-back-N). */
 		if (tp->state != TCPS_TIME_WAIT)
-			tcp_send_ctl(s, tp, WIRE_TCP_RST | WIRE_TCP_ACK, tp->snd_nxt);
+			tcp_send_ctl(s, tp, WIRE_TCP_RST | WIRE_TCP_ACK, tp->snd_max);
 		tcp_close_tcb(s, tp);
 		return 0;
 	}
@@ -475,8 +479,18 @@ tcp_req(struct tern_stack *s, struct tern_req *r)
 			r->port = r->rport = 0;
 			r->ival = 0;
 			return 0;
-		case TERN_REQ_SETOPT:
 		case TERN_REQ_GETOPT:
+			if (r->level == IPPROTO_TCP && r->name == TCP_INFO && r->buf != NULL) {
+				/* Linux answers for a dead connection too: state CLOSE. */
+				struct tcp_info ti;
+				memset(&ti, 0, sizeof(ti));
+				ti.tcpi_state = 7;
+				uint32_t n = r->buflen < sizeof(ti) ? r->buflen : (uint32_t)sizeof(ti);
+				memcpy(r->buf, &ti, n);
+				r->buflen = n;
+			}
+			return 0;
+		case TERN_REQ_SETOPT:
 			return 0;
 		default:
 			return -ENOTCONN;

@@ -3,6 +3,7 @@
 # (release-ish, ASan+UBSan, clang+libFuzzer) and run every suite.
 #   unit  Check unit tests          pcap  replay of captures vs expected output
 #   pkt   packetdrill-format scripts on a virtual clock
+#   sim   two TCP stacks back to back through the impairment layer
 #   live  Linux kernel as the peer over net_tap in private namespaces (root)
 #   fuzz  libFuzzer targets, bounded (clang build) + corpus replay (gcc build)
 set -euo pipefail
@@ -19,14 +20,14 @@ build() { # dir, meson args...
 
 echo "== build (gcc, debugoptimized)"
 build build
-echo "== unit, pcap, pkt, live, fuzz-replay suites"
+echo "== unit, pcap, pkt, sim, live, fuzz-replay suites"
 meson test -C build --print-errorlogs --num-processes 1 \
-	--suite unit --suite pcap --suite pkt --suite live --suite fuzz
+	--suite unit --suite pcap --suite pkt --suite sim --suite live --suite fuzz
 
-echo "== build (ASan + UBSan, tracing compiled in) and run unit + pcap + pkt under it"
+echo "== build (ASan + UBSan, tracing compiled in) and run unit + pcap + pkt + sim under it"
 build build-san -Dsanitizers=true -Dtrace=true
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	meson test -C build-san --print-errorlogs --num-processes 1 --suite unit --suite pcap --suite pkt
+	meson test -C build-san --print-errorlogs --num-processes 1 --suite unit --suite pcap --suite pkt --suite sim
 
 echo "== build (clang, libFuzzer) and fuzz for a bounded time"
 CC=clang build build-fuzz -Dfuzz=true -Dtests=true

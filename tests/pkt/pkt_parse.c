@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include "pkt_script.h"
@@ -37,7 +38,7 @@ struct sym {
 static const struct sym int_syms[] = {
 	SYM(AF_INET), SYM(PF_INET), SYM(AF_UNSPEC), SYM(AF_INET6), SYM(PF_INET6),
 	SYM(SOCK_STREAM), SYM(SOCK_DGRAM), SYM(SOCK_RAW), SYM(SOCK_NONBLOCK), SYM(SOCK_CLOEXEC),
-	SYM(IPPROTO_IP), SYM(IPPROTO_TCP), SYM(IPPROTO_UDP), SYM(IPPROTO_ICMP),
+	SYM(IPPROTO_IP), SYM(IPPROTO_TCP), SYM(IPPROTO_UDP), SYM(IPPROTO_ICMP), SYM(SOL_TCP),
 	SYM(SOL_SOCKET), SYM(SO_REUSEADDR), SYM(SO_REUSEPORT), SYM(SO_BROADCAST),
 	SYM(SO_RCVBUF), SYM(SO_SNDBUF), SYM(SO_ERROR), SYM(SO_TYPE), SYM(SO_PROTOCOL),
 	SYM(SO_DOMAIN), SYM(SO_KEEPALIVE), SYM(SO_LINGER), SYM(SO_RCVTIMEO), SYM(SO_SNDTIMEO),
@@ -47,7 +48,8 @@ static const struct sym int_syms[] = {
 	SYM(TCP_KEEPCNT), SYM(TCP_INFO), SYM(TCP_CONGESTION), SYM(TCP_QUICKACK),
 	SYM(F_GETFL), SYM(F_SETFL), SYM(O_RDWR), SYM(O_RDONLY), SYM(O_WRONLY), SYM(O_NONBLOCK),
 	SYM(MSG_DONTWAIT), SYM(MSG_PEEK), SYM(MSG_TRUNC), SYM(MSG_WAITALL), SYM(MSG_NOSIGNAL),
-	SYM(MSG_OOB), SYM(MSG_MORE), SYM(MSG_ERRQUEUE),
+	SYM(MSG_OOB), SYM(MSG_MORE), SYM(MSG_ERRQUEUE), SYM(POLLIN), SYM(POLLOUT),
+	SYM(POLLERR), SYM(POLLHUP), SYM(POLLRDHUP), SYM(POLLPRI),
 	SYM(SHUT_RD), SYM(SHUT_WR), SYM(SHUT_RDWR),
 	{ "INADDR_ANY", 0 },
 	{ NULL, 0 },
@@ -437,6 +439,20 @@ parse_sockaddr(struct parser *p, struct pkt_expr *e)
 	return 0;
 }
 
+/* packetdrill's struct linger: {onoff=1, linger=0} (list[0], list[1]). */
+static int
+parse_linger(struct parser *p, struct pkt_expr *e)
+{
+	if (expect_punct(p, '{', "") || expect_word(p, "onoff") || expect_punct(p, '=', "") ||
+	    parse_int_expr(p, &e->list[0]) || expect_punct(p, ',', "") ||
+	    expect_word(p, "linger") || expect_punct(p, '=', "") ||
+	    parse_int_expr(p, &e->list[1]) || expect_punct(p, '}', "after struct linger"))
+		return -1;
+	e->type = PKT_EXPR_LINGER;
+	e->n = 2;
+	return 0;
+}
+
 static int
 parse_expr(struct parser *p, struct pkt_expr *e)
 {
@@ -469,6 +485,9 @@ parse_expr(struct parser *p, struct pkt_expr *e)
 		} while (accept_punct(p, ','));
 		return expect_punct(p, ']', "to close the list");
 	}
+	if (is_punct(t, '{') && p->i + 1 < p->n && p->t[p->i + 1].type == T_WORD &&
+	    strcmp(p->t[p->i + 1].text, "onoff") == 0)
+		return parse_linger(p, e);
 	if (is_punct(t, '{'))
 		return parse_sockaddr(p, e);
 	e->type = PKT_EXPR_INT;

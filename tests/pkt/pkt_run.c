@@ -8,11 +8,10 @@
  * Parsing: pkt_parse.c; packets: pkt_wire.c; the supported syntax and the
  * address mapping: README.md. Registered per script in meson suite 'pkt'.
  *
- * Clock: the stack is polled only by this thread, with tern_stack_poll(st,
- * vnow), vnow = VBASE + script time. The harness holds the runtime's
- * "polling" claim for the whole run (api/runtime.h; the same claim
- * tern_stop() takes), so socket calls never drive the stack on the real
- * clock. Between events the clock stops at every stack deadline.
+ * Clock: the runtime is started with conf.external_clock, so socket calls
+ * never drive the stack; this thread alone polls it, with tern_poll_at(rt,
+ * vnow), vnow = VBASE + script time. Between events the clock stops at
+ * every stack deadline.
  *
  * System calls (the blocking-call model): like packetdrill, calls run on a
  * separate system-call thread; this thread keeps polling the stack at the
@@ -49,7 +48,6 @@
 #include "pkt_script.h"
 #include "pkt_wire.h"
 #include "port.h"
-#include "runtime.h"
 #include "sockif.h"
 #include "stack.h"
 #include "tern.h"
@@ -63,6 +61,7 @@
  * connected (packetdrill picks an ephemeral port of its own). */
 #define REMOTE_EPHEMERAL_PORT 40000
 #define MAX_FDS 256
+#define MAX_FLOWS 16
 #define POOL_MBUFS 4095u
 #define SETTLE_ROUNDS_MIN 3
 #define SETTLE_ROUNDS_MAX 64
@@ -72,6 +71,7 @@
 enum call_op {
 	OP_SOCKET = 1, OP_BIND, OP_CONNECT, OP_SEND, OP_SENDTO, OP_RECV, OP_RECVFROM,
 	OP_CLOSE, OP_GETSOCKOPT, OP_SETSOCKOPT, OP_FCNTL, OP_GETSOCKNAME, OP_GETPEERNAME,
+	OP_LISTEN, OP_ACCEPT, OP_SHUTDOWN,
 };
 
 /* A system call ready to run: arguments resolved to Tern's terms. */
@@ -87,14 +87,21 @@ struct call {
 	int level, name;
 	int64_t optval;
 	socklen_t optlen;
+	bool linger;              /* optval is {onoff=, linger=} */
+	int l_onoff, l_linger;
+	int how;                  /* shutdown */
 	int64_t fcntl_cmd, fcntl_arg;
 	bool may_block;           /* try with MSG_DONTWAIT; EAGAIN = blocked */
+	bool stream;              /* the descriptor is a SOCK_STREAM socket */
+	bool started;             /* blocking connect: the SYN is out, waiting */
+	size_t done;              /* blocking stream send: bytes taken so far */
 	/* results */
 	int64_t ret;
 	int err;
 	int64_t optval_out;
 	socklen_t optlen_out;
 	uint16_t local_port;      /* getsockname after bind/connect/send */
+	uint16_t peer_port;       /* accept: the new connection's remote port */
 };
 
 enum job_state { JOB_IDLE = 0, JOB_RUN, JOB_DONE, JOB_BLOCKED, JOB_QUIT };
@@ -113,8 +120,13 @@ struct harness {
 	struct tern_rt *rt;
 	struct tern_stack *st;
 	uint64_t vnow;
-	struct pkt_flow flow;
+	struct pkt_flow flow;     /* the connection under test (packetdrill's) */
+	/* Other TCP connections of the script, by remote port (explicit
+	 * SPORT>DPORT lines, or several children of one listener). */
+	struct pkt_flow flows[MAX_FLOWS];
+	unsigned nflows;
 	int fdmap[MAX_FDS];       /* script fd -> Tern fd, -1 none */
+	bool fdstream[MAX_FDS];   /* script fd is a SOCK_STREAM socket */
 	/* outbound IPv4 packets not matched yet */
 	struct outframe *q;
 	size_t qn, qcap;
@@ -201,12 +213,59 @@ call_exec(struct harness *h, struct call *c)
 			note_local_port(c);
 		break;
 	case OP_CONNECT:
-		ret_err(c, tern_connect(c->fd, (struct sockaddr *)&c->sa, c->salen));
+		if (!c->may_block) {
+			ret_err(c, tern_connect(c->fd, (struct sockaddr *)&c->sa, c->salen));
+		} else {
+			/* A blocking TCP connect, tried without blocking: the first
+			 * try sends the SYN (EINPROGRESS), later ones say EALREADY
+			 * until the handshake ends (EISCONN = it returned 0). */
+			double t = tern_gettimeout(c->fd);
+			tern_settimeout(c->fd, 0);
+			ret_err(c, tern_connect(c->fd, (struct sockaddr *)&c->sa, c->salen));
+			tern_settimeout(c->fd, t);
+			if (c->ret < 0 && ((!c->started && c->err == EINPROGRESS) ||
+					   (c->started && c->err == EALREADY))) {
+				c->started = true;
+				note_local_port(c);
+				return false;
+			}
+			if (c->started && c->ret < 0 && c->err == EISCONN)
+				ret_err(c, 0);
+		}
+		if (c->ret == 0 || c->err == EINPROGRESS)
+			note_local_port(c);
+		break;
+	case OP_LISTEN:
+		ret_err(c, tern_listen(c->fd, (int)c->optval));
 		if (c->ret == 0)
 			note_local_port(c);
 		break;
+	case OP_ACCEPT: {
+		struct sockaddr_in sa;
+		socklen_t l = sizeof(sa);
+		memset(&sa, 0, sizeof(sa));
+		/* A blocking accept, tried without blocking (EAGAIN = blocked). */
+		double t = tern_gettimeout(c->fd);
+		if (c->may_block)
+			tern_settimeout(c->fd, 0);
+		ret_err(c, tern_accept(c->fd, (struct sockaddr *)&sa, &l));
+		if (c->may_block)
+			tern_settimeout(c->fd, t);
+		c->peer_port = ntohs(sa.sin_port);
+		break;
+	}
+	case OP_SHUTDOWN:
+		ret_err(c, tern_shutdown(c->fd, c->how));
+		break;
 	case OP_SEND:
-		ret_err(c, tern_send(c->fd, buf, c->len, fl));
+		ret_err(c, tern_send(c->fd, buf, c->len - c->done, fl));
+		if (c->may_block && c->stream && c->ret > 0 && c->done + (size_t)c->ret < c->len) {
+			/* A blocking stream send returns when all of it is taken. */
+			c->done += (size_t)c->ret;
+			return false;
+		}
+		if (c->ret >= 0)
+			c->ret += (int64_t)c->done;
 		break;
 	case OP_SENDTO:
 		ret_err(c, tern_sendto(c->fd, buf, c->len, fl,
@@ -227,7 +286,11 @@ call_exec(struct harness *h, struct call *c)
 		break;
 	case OP_SETSOCKOPT: {
 		int v = (int)c->optval;
-		ret_err(c, tern_setsockopt(c->fd, c->level, c->name, &v, c->optlen));
+		struct linger lg = { .l_onoff = c->l_onoff, .l_linger = c->l_linger };
+		if (c->linger)
+			ret_err(c, tern_setsockopt(c->fd, c->level, c->name, &lg, c->optlen));
+		else
+			ret_err(c, tern_setsockopt(c->fd, c->level, c->name, &v, c->optlen));
 		break;
 	}
 	case OP_GETSOCKOPT: {
@@ -387,6 +450,7 @@ collect(struct harness *h)
 }
 
 static void call_completed(struct harness *h, const struct pkt_event *ev, uint64_t start);
+static void flow_select(struct harness *h, const struct pkt_event *ev, uint16_t rport);
 
 /* Hand h->call to the system-call thread and poll the stack at vnow until
  * the call returns or blocks. @return true if it returned. */
@@ -402,7 +466,7 @@ job_run(struct harness *h)
 	int st;
 	/* acquire: pairs with the thread's release; its results are visible. */
 	while ((st = atomic_load_explicit(&h->state, memory_order_acquire)) == JOB_RUN) {
-		tern_stack_poll(h->st, h->vnow);
+		tern_poll_at(h->rt, h->vnow);
 		collect(h);
 		if (tern_clock_ns() - t0 > WATCHDOG_NS)
 			fail(h->pending_ev, "system call did not return for %llu s of real time",
@@ -416,7 +480,7 @@ static void
 settle(struct harness *h)
 {
 	for (unsigned round = 0; round < SETTLE_ROUNDS_MAX; round++) {
-		unsigned work = tern_stack_poll(h->st, h->vnow);
+		unsigned work = tern_poll_at(h->rt, h->vnow);
 		work += collect(h);
 		if (work == 0 && round + 1 >= SETTLE_ROUNDS_MIN)
 			break;
@@ -471,12 +535,44 @@ tolerance_ns(const struct harness *h, int64_t t_us, int64_t prev_us)
 	return (uint64_t)tol * NS_PER_US;
 }
 
+/* Make the connection to remote port @p rport the one under test: the
+ * current one is kept in h->flows, a new one starts with the current local
+ * address and port and nothing learned. */
+static void
+flow_select(struct harness *h, const struct pkt_event *ev, uint16_t rport)
+{
+	if (rport == 0 || h->flow.remote_port == rport)
+		return;
+	if (h->flow.remote_port == 0) {
+		h->flow.remote_port = rport;
+		return;
+	}
+	struct pkt_flow next = h->flow;
+	next.remote_port = rport;
+	next.local_isn_known = next.ts_known = false;
+	unsigned i;
+	for (i = 0; i < h->nflows; i++)
+		if (h->flows[i].remote_port == rport)
+			break;
+	if (i < h->nflows) {
+		next = h->flows[i];
+		h->flows[i] = h->flow;
+	} else {
+		if (h->nflows == MAX_FLOWS)
+			fail(ev, "more than %d TCP connections", MAX_FLOWS);
+		h->flows[h->nflows++] = h->flow;
+	}
+	h->flow = next;
+}
+
 static void
 run_inbound(struct harness *h, const struct pkt_event *ev)
 {
 	static uint8_t frame[WIRE_ETH_HLEN + 65536];
 	static const uint8_t ours[6] = OUR_MAC, theirs[6] = REMOTE_MAC;
 	char err[200];
+	if (ev->pkt.proto == WIRE_PROTO_TCP && ev->pkt.has_ports)
+		flow_select(h, ev, ev->pkt.sport);
 	struct pkt_flow f = h->flow;
 	if (f.remote_port == 0 && !ev->pkt.has_ports && ev->pkt.proto != WIRE_PROTO_ICMP)
 		h->flow.remote_port = f.remote_port = REMOTE_EPHEMERAL_PORT;
@@ -522,6 +618,8 @@ run_outbound(struct harness *h, const struct pkt_event *ev, uint64_t lo, uint64_
 		fail(ev, "timing error: outbound packet at %.6f s, expected in %.6f~%.6f s",
 		     vsec(fr.t), vsec(lo), vsec(hi));
 	}
+	if (ev->pkt.proto == WIRE_PROTO_TCP && ev->pkt.has_ports)
+		flow_select(h, ev, ev->pkt.dport);
 	if (!pkt_match_outbound(&ev->pkt, &h->flow, fr.data, fr.len, why, sizeof(why))) {
 		fprintf(stderr, "  actual packet: %s\n", d);
 		fail(ev, "outbound packet does not match: %s", why);
@@ -606,13 +704,25 @@ prepare_call(struct harness *h, const struct pkt_event *ev, struct call *c)
 	}
 	if (ev->sc.nargs == 0)
 		fail(ev, "%s needs a descriptor", ev->sc.name);
-	c->fd = tern_fd(h, script_fd(ev, &ev->sc.arg[0]));
+	int sfd = script_fd(ev, &ev->sc.arg[0]);
+	c->fd = tern_fd(h, sfd);
+	c->stream = sfd >= 0 && sfd < MAX_FDS && h->fdmap[sfd] >= 0 && h->fdstream[sfd];
 	if (is_call(ev, "bind")) {
 		c->op = OP_BIND;
 		arg_addr(h, ev, 1, cfg->local_ip, cfg->bind_port, c);
 	} else if (is_call(ev, "connect")) {
 		c->op = OP_CONNECT;
 		arg_addr(h, ev, 1, cfg->remote_ip, cfg->connect_port, c);
+		c->may_block = c->stream;
+	} else if (is_call(ev, "listen")) {
+		c->op = OP_LISTEN;
+		c->optval = arg_int(ev, 1, 128);
+	} else if (is_call(ev, "accept")) {
+		c->op = OP_ACCEPT;
+		c->may_block = true;
+	} else if (is_call(ev, "shutdown")) {
+		c->op = OP_SHUTDOWN;
+		c->how = (int)arg_int(ev, 1, SHUT_RDWR);
 	} else if (is_call(ev, "write") || is_call(ev, "send")) {
 		c->op = OP_SEND;
 		c->len = (size_t)arg_int(ev, 2, 0);
@@ -640,8 +750,15 @@ prepare_call(struct harness *h, const struct pkt_event *ev, struct call *c)
 		c->op = is_call(ev, "setsockopt") ? OP_SETSOCKOPT : OP_GETSOCKOPT;
 		c->level = (int)arg_int(ev, 1, 0);
 		c->name = (int)arg_int(ev, 2, 0);
-		c->optval = arg_int(ev, 3, 0);
-		c->optlen = (socklen_t)arg_int(ev, 4, sizeof(int));
+		if (c->op == OP_SETSOCKOPT && ev->sc.nargs > 3 &&
+		    ev->sc.arg[3].type == PKT_EXPR_LINGER) {
+			c->linger = true;
+			c->l_onoff = (int)ev->sc.arg[3].list[0];
+			c->l_linger = (int)ev->sc.arg[3].list[1];
+		} else {
+			c->optval = arg_int(ev, 3, 0);
+		}
+		c->optlen = (socklen_t)arg_int(ev, 4, c->linger ? sizeof(struct linger) : sizeof(int));
 	} else if (is_call(ev, "fcntl")) {
 		c->op = OP_FCNTL;
 		c->fcntl_cmd = arg_int(ev, 1, 0);
@@ -669,8 +786,8 @@ call_completed(struct harness *h, const struct pkt_event *ev, uint64_t start)
 	int64_t ret = c->ret;
 	/* A new descriptor is Tern's number: the script's is mapped to it, as
 	 * long as the script's number is not open already. */
-	if (c->op == OP_SOCKET && ret >= 0 && sc->result >= 0 && sc->result < MAX_FDS &&
-	    h->fdmap[sc->result] < 0)
+	if ((c->op == OP_SOCKET || c->op == OP_ACCEPT) && ret >= 0 && sc->result >= 0 &&
+	    sc->result < MAX_FDS && h->fdmap[sc->result] < 0)
 		ret = sc->result;
 	if (!sc->result_any && (ret != sc->result || (sc->result == -1 && c->err != sc->err))) {
 		if (c->ret < 0)
@@ -700,20 +817,31 @@ call_completed(struct harness *h, const struct pkt_event *ev, uint64_t start)
 		if (sc->result_any || sfd < 0 || sfd >= MAX_FDS)
 			fail(ev, "socket() must name the descriptor it returns (0..%d)", MAX_FDS - 1);
 		h->fdmap[sfd] = (int)c->ret;
+		h->fdstream[sfd] = (c->type & 0xf) == SOCK_STREAM;
 		/* packetdrill: the newest socket is the one under test. */
 		h->flow.local_port = h->flow.remote_port = 0;
 		h->flow.local_isn_known = h->flow.ts_known = false;
+		h->nflows = 0;
+	}
+	if (c->op == OP_ACCEPT && c->ret >= 0) {
+		int sfd = (int)sc->result;
+		if (sc->result_any || sfd < 0 || sfd >= MAX_FDS)
+			fail(ev, "accept() must name the descriptor it returns (0..%d)", MAX_FDS - 1);
+		h->fdmap[sfd] = (int)c->ret;
+		h->fdstream[sfd] = true;
+		/* The accepted connection is the one under test from now on. */
+		flow_select(h, ev, c->peer_port);
 	}
 	if (c->op == OP_CLOSE && c->ret == 0)
 		for (int i = 0; i < MAX_FDS; i++)
 			if (h->fdmap[i] == c->fd)
 				h->fdmap[i] = -1;
-	if (c->op == OP_CONNECT && c->ret == 0)
+	if (c->op == OP_CONNECT && (c->ret == 0 || c->err == EINPROGRESS))
 		h->flow.remote_port = ntohs(c->sa.sin_port);
 	if (c->op == OP_SENDTO && c->ret >= 0 && !c->to_null && h->flow.remote_port == 0)
 		h->flow.remote_port = ntohs(c->sa.sin_port);
 	if (c->local_port != 0 && (c->op == OP_BIND || c->op == OP_CONNECT ||
-				   c->op == OP_SEND || c->op == OP_SENDTO))
+				   c->op == OP_SEND || c->op == OP_SENDTO || c->op == OP_LISTEN))
 		h->flow.local_port = c->local_port;
 }
 
@@ -895,17 +1023,12 @@ main(int argc, char **argv)
 	memcpy(h->port->mac, mac, 6);
 	struct tern_conf conf = {
 		.mode = TERN_MODE_INLINE, .port = h->port, .pool = h->pool,
-		.ip = h->s.cfg.local_ip, .prefix_len = 15, .seed = 1,
+		.ip = h->s.cfg.local_ip, .prefix_len = 15, .seed = 1, .external_clock = true,
 	};
 	h->rt = tern_start(&conf);
 	if (h->rt == NULL)
 		die("tern_start", strerror(errno));
 	h->st = tern_rt_stack(h->rt);
-	/* acquire: we own the stack from here on; no socket call polls it on
-	 * the real clock (pairs with rt_try_poll's release). */
-	while (atomic_exchange_explicit(&h->rt->polling, true, memory_order_acquire))
-		rte_pause();
-
 	h->flow.local_ip = h->s.cfg.local_ip;
 	h->flow.remote_ip = h->s.cfg.remote_ip;
 	pthread_mutex_init(&h->mu, NULL);
@@ -930,8 +1053,6 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < h->qn; i++)
 		free(h->q[i].data);
 	free(h->q);
-	/* release: hand the stack back so tern_stop() can claim it. */
-	atomic_store_explicit(&h->rt->polling, false, memory_order_release);
 	tern_stop(h->rt);
 	collect(h);
 	tern_port_close(h->port);

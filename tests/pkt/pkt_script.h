@@ -48,6 +48,7 @@ enum pkt_expr_type {
 	PKT_EXPR_LIST,          /* [1], [4] */
 	PKT_EXPR_STRING,        /* "text" */
 	PKT_EXPR_SOCKADDR,      /* {sa_family=AF_INET, sin_port=htons(P), sin_addr=inet_addr("A")} */
+	PKT_EXPR_LINGER,        /* {onoff=N, linger=N}: list[0], list[1] */
 };
 
 struct pkt_expr {

@@ -98,8 +98,11 @@ build_tcp(const struct pkt_packet *pk, const struct pkt_flow *f, uint8_t *l4,
 		put32(b, get32(b) + local_offset(f));
 		put32(b + 4, get32(b + 4) + local_offset(f));
 	}
-	if (pk->ts_off >= 0 && f->ts_known && get32(o + pk->ts_off + 6) == f->ts_script_val)
-		put32(o + pk->ts_off + 6, f->ts_live_val);  /* ecr echoes Tern's live val */
+	/* An ecr echoes Tern's TS val: shift it by live - script val of the last
+	 * outbound TS seen (0 stays 0: "no echo", RFC 7323 3.2). */
+	if (pk->ts_off >= 0 && f->ts_known && get32(o + pk->ts_off + 6) != 0)
+		put32(o + pk->ts_off + 6,
+		      get32(o + pk->ts_off + 6) + (f->ts_live_val - f->ts_script_val));
 	h += pk->opts_len;
 	l4[12] = (uint8_t)((h / 4) << 4);
 	return h;
@@ -209,11 +212,9 @@ match_tcp(const struct pkt_packet *pk, struct pkt_flow *f, const struct ipv4_rep
 		msg(why, cap, "payload %zu bytes, expected %u", l4len - (size_t)h, pk->payload_len);
 		return false;
 	}
+	/* Before Tern's SYN or SYN-ACK is seen (a RST from a closed port or a
+	 * listener) its numbers are absolute, as packetdrill's. */
 	bool learn_isn = !f->local_isn_known && (pk->flags & WIRE_TCP_SYN);
-	if (!learn_isn && !f->local_isn_known) {
-		msg(why, cap, "Tern's ISN is not known: the script has no outbound SYN before this");
-		return false;
-	}
 	uint32_t want_seq = learn_isn ? r.seq : pk->seq + local_offset(f);
 	if (r.seq != want_seq) {
 		msg(why, cap, "seq %u (relative %u), expected relative %u", r.seq,

@@ -450,12 +450,17 @@ START_TEST(test_sack_latest_first)
 		ck_assert_uint_eq(tcp_ooo_sack(&q, sb, 4), 4);
 		ck_assert_uint_eq(sb[0].start, base + 100);
 		ck_assert_uint_eq(sb[0].end, base + 250);
+		/* the blocks reported last time follow the first, in the order
+		 * they were reported (RFC 2018 4: repeat the most recent ones) */
+		ck_assert_uint_eq(sb[1].start, base + 500);
+		ck_assert_uint_eq(sb[2].start, base + 300);
+		ck_assert_uint_eq(sb[3].start, base + 700);
 		/* only three fit: the latest is never the one left out */
 		ins(base + 900, 10, false);
 		ck_assert_uint_eq(tcp_ooo_sack(&q, sb, 3), 3);
 		ck_assert_uint_eq(sb[0].start, base + 900);
 		ck_assert_uint_eq(sb[1].start, base + 100);
-		ck_assert_uint_eq(sb[2].start, base + 300);
+		ck_assert_uint_eq(sb[2].start, base + 500);
 		ck_assert_uint_eq(tcp_ooo_sack(&q, sb, 0), 0);
 		tcp_ooo_clear(&q);
 	}
