@@ -157,6 +157,7 @@ struct tcb {
 	struct tcb *acc_head;      /* established children awaiting accept(), oldest first */
 	struct tcb *acc_next;
 	uint32_t backlog, acc_len, syn_len;
+	uint64_t last_cookie_ns;   /* a listener's last SYN cookie (0 = never) */
 
 	uint64_t last_challenge;   /* RFC 5961 7: challenge ACK rate limit */
 	uint32_t dsack_start, dsack_end;  /* RFC 2883: duplicate to report, if dsack_start != dsack_end */

@@ -107,32 +107,10 @@ conn_established(struct tern_stack *s, struct tcb *tp)
 		tcp_timer_stop(s, tp, TCPT_KEEP);
 }
 
-/* RFC 9293 3.10.7.2: a segment for a listening socket. Consumes nothing. */
+/* A child takes its listener's socket options. */
 static void
-listen_input(struct tern_stack *s, struct tcb *l, const struct ipv4_repr *ip, struct seg *g)
+inherit(struct tern_stack *s, struct tcb *tp, const struct tcb *l)
 {
-	const struct tcp_repr *th = &g->th;
-	if (th->flags & WIRE_TCP_RST)
-		return;
-	if (th->flags & WIRE_TCP_ACK) {
-		tcp_respond_rst(s, ip, th, g->len);
-		return;
-	}
-	if (!(th->flags & WIRE_TCP_SYN))
-		return;
-	if (l->syn_len + l->acc_len >= l->backlog) {
-		/* Bounded backlog: beyond it, SYNs are dropped (the peer retries). */
-		STAT(s, tcp_listen_overflow);
-		return;
-	}
-	struct tcb *tp = tcp_tcb_new(s);
-	if (tp == NULL) {
-		STAT(s, nombuf);
-		return;
-	}
-	tp->t = (struct tcp_4tuple){ .laddr = ip->dst, .raddr = ip->src,
-				     .lport = th->dport, .rport = th->sport };
-	/* Inherit the listener's socket options. */
 	tp->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE);
 	tp->rcvbuf = l->rcvbuf;
 	tp->sndbuf = l->sndbuf;
@@ -144,6 +122,167 @@ listen_input(struct tern_stack *s, struct tcb *l, const struct ipv4_repr *ip, st
 	tp->keep_intvl = l->keep_intvl;
 	tp->keep_cnt = l->keep_cnt;
 	tp->ts_offset = (uint32_t)stack_random(s);
+}
+
+#define COOKIE_WINDOW_NS (120ull * TERN_NS_PER_SEC)
+
+/* RFC 4987 3.6: the SYN queue is full, so answer without keeping state:
+ * our ISN is a cookie that encodes the peer's MSS; with timestamps, TSval
+ * carries its window scale and SACK-permitted (as Linux does). Without
+ * timestamps those options cannot be remembered, so they are not offered. */
+static void
+syncookie_reply(struct tern_stack *s, struct tcb *l, const struct ipv4_repr *ip,
+		const struct tcp_repr *th)
+{
+	struct tcb tmp;
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.t = (struct tcp_4tuple){ .laddr = ip->dst, .raddr = ip->src,
+				     .lport = th->dport, .rport = th->sport };
+	tmp.state = TCPS_SYN_RECEIVED;
+	tmp.slot = TCB_NO_SLOT;
+	tmp.rcvbuf = l->rcvbuf;
+	tmp.ttl = l->ttl;
+	tmp.tos = l->tos;
+	tmp.mss = TCP_DEFAULT_MSS;
+	tmp.mss_clamp = l->mss_clamp;
+	tmp.irs = th->seq;
+	tmp.rcv_nxt = th->seq + 1;
+	tmp.rcv_adv = tmp.rcv_nxt;
+	uint16_t peer_mss = th->opt.has_mss ? th->opt.mss : TCP_DEFAULT_MSS;
+	tmp.iss = tcp_cookie_make(&s->tcp.secret, &tmp.t, th->seq, peer_mss, s->now);
+	if (th->opt.has_ts) {
+		tmp.flags |= TF_TS;
+		tmp.ts_recent = th->opt.ts_val;
+		if (th->opt.has_wscale) {
+			tmp.flags |= TF_WS;
+			tmp.rcv_wscale = 7;
+		}
+		if (th->opt.sack_perm)
+			tmp.flags |= TF_SACK;
+		uint32_t now_ms = (uint32_t)(s->now / TERN_NS_PER_MS);
+		uint32_t tsv = tcp_cookie_ts_encode(now_ms, th->opt.wscale, th->opt.has_wscale,
+						    th->opt.sack_perm);
+		tmp.ts_offset = tsv - now_ms;   /* tcp_ts_now() then yields tsv */
+	}
+	l->last_cookie_ns = s->now;
+	STAT(s, tcp_syncookie_tx);
+	tcp_send_ctl(s, &tmp, WIRE_TCP_SYN | WIRE_TCP_ACK, tmp.iss);
+}
+
+/* An ACK for a listener with no connection: a cookie's third step? */
+static struct tcb *
+syncookie_accept(struct tern_stack *s, struct tcb *l, const struct ipv4_repr *ip,
+		 const struct tcp_repr *th)
+{
+	if (l->last_cookie_ns == 0 || s->now - l->last_cookie_ns > COOKIE_WINDOW_NS)
+		return NULL;
+	struct tcp_4tuple t = { .laddr = ip->dst, .raddr = ip->src,
+				.lport = th->dport, .rport = th->sport };
+	uint16_t mss;
+	if (!tcp_cookie_check(&s->tcp.secret, &t, th->seq - 1, th->ack - 1, s->now, &mss))
+		return NULL;
+	struct tcb *tp = tcp_tcb_new(s);
+	if (tp == NULL)
+		return NULL;
+	tp->t = t;
+	inherit(s, tp, l);
+	tp->irs = th->seq - 1;
+	tp->rcv_nxt = th->seq;
+	/* The cookie SYN-ACK advertised an unscaled window of up to 64 KiB
+	 * (RFC 7323 2.2); the peer may use it already. */
+	tp->rcv_adv = tp->rcv_nxt + (tp->rcvbuf < 65535 ? tp->rcvbuf : 65535);
+	tp->iss = th->ack - 1;
+	tp->snd_una = th->ack;
+	tp->snd_nxt = th->ack;
+	tp->snd_max = th->ack;
+	tp->snd_recover = tp->iss;
+	tp->snd_sml = tp->iss;
+	uint16_t ours = (uint16_t)(s->mtu - WIRE_IPV4_HLEN - WIRE_TCP_HLEN);
+	if (tp->mss_clamp != 0 && tp->mss_clamp < ours)
+		ours = tp->mss_clamp;
+	tp->peer_mss = mss;
+	tp->mss = mss < ours ? mss : ours;
+	if (th->opt.has_ts && th->opt.ts_ecr != 0) {
+		uint8_t ws;
+		bool has_ws, sack;
+		tcp_cookie_ts_decode(th->opt.ts_ecr, &ws, &has_ws, &sack);
+		tp->flags |= TF_TS;
+		tp->ts_recent = th->opt.ts_val;
+		tp->ts_recent_age = s->now;
+		/* Continue the TS clock the SYN-ACK started. */
+		tp->ts_offset = th->opt.ts_ecr - (uint32_t)(s->now / TERN_NS_PER_MS);
+		tp->mss -= 12;
+		if (has_ws) {
+			tp->flags |= TF_WS;
+			tp->snd_wscale = ws;
+			tp->rcv_wscale = 7;
+		}
+		if (sack) {
+			tp->flags |= TF_SACK;
+			tp->sb = calloc(1, sizeof(*tp->sb));
+		}
+	}
+	tp->snd_wnd = (uint32_t)th->win << tp->snd_wscale;
+	tp->max_sndwnd = tp->snd_wnd;
+	tp->snd_wl1 = th->seq;
+	tp->snd_wl2 = th->ack;
+	tp->listener = l;
+	tp->state = TCPS_SYN_RECEIVED;
+	tcp_hash_insert(s, tp);
+	conn_established(s, tp);
+	tcp_child_established(s, tp);
+	STAT(s, tcp_syncookie_ok);
+	return tp;
+}
+
+/* RFC 9293 3.10.7.2: a segment for a listening socket. @return a connection
+ * made from a SYN cookie (the segment then continues to it), else NULL. */
+static struct tcb *
+listen_input(struct tern_stack *s, struct tcb *l, const struct ipv4_repr *ip, struct seg *g)
+{
+	const struct tcp_repr *th = &g->th;
+	if (th->flags & WIRE_TCP_RST)
+		return NULL;
+	if (th->flags & WIRE_TCP_ACK) {
+		bool cookies = l->last_cookie_ns != 0 &&
+			       s->now - l->last_cookie_ns <= COOKIE_WINDOW_NS;
+		if (!(th->flags & WIRE_TCP_SYN) && cookies && l->acc_len >= l->backlog) {
+			/* Maybe a valid cookie, but no room to accept it: drop, as
+			 * Linux does; the peer's next segment carries it again. */
+			STAT(s, tcp_listen_overflow);
+			return NULL;
+		}
+		if (!(th->flags & WIRE_TCP_SYN)) {
+			struct tcb *tp = syncookie_accept(s, l, ip, th);
+			if (tp != NULL)
+				return tp;
+			if (cookies)
+				STAT(s, tcp_syncookie_bad);
+		}
+		tcp_respond_rst(s, ip, th, g->len);
+		return NULL;
+	}
+	if (!(th->flags & WIRE_TCP_SYN))
+		return NULL;
+	if (l->acc_len >= l->backlog) {
+		/* Accept queue full: the application is behind; drop, the peer
+		 * retries (Linux does the same). */
+		STAT(s, tcp_listen_overflow);
+		return NULL;
+	}
+	if (l->syn_len >= l->backlog) {
+		/* SYN queue full (a flood, or a burst): SYN cookies. */
+		syncookie_reply(s, l, ip, th);
+		return NULL;
+	}
+	struct tcb *tp = tcp_tcb_new(s);
+	if (tp == NULL) {
+		STAT(s, nombuf);
+		return NULL;
+	}
+	tp->t = (struct tcp_4tuple){ .laddr = ip->dst, .raddr = ip->src,
+				     .lport = th->dport, .rport = th->sport };
+	inherit(s, tp, l);
 	tp->irs = th->seq;
 	tp->rcv_nxt = th->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
@@ -167,6 +306,7 @@ listen_input(struct tern_stack *s, struct tcb *l, const struct ipv4_repr *ip, st
 	tp->rtt_start = s->now;   /* the SYN-ACK's round trip is the first sample */
 	tp->rtt_seq = tp->iss;
 	tcp_timer_arm(s, tp, TCPT_REXMT, tcp_rtt_timeout(&tp->rtt));
+	return NULL;
 }
 
 /* RFC 9293 3.10.7.3. @return true if the segment is finished with. */
@@ -742,7 +882,9 @@ tcp_input(struct tern_stack *s, struct rte_mbuf *m, const struct ipv4_repr *ip)
 	if (tp == NULL) {
 		struct tcb *l = tcp_lookup_listener(s, ip->dst, g.th.dport);
 		if (l != NULL) {
-			listen_input(s, l, ip, &g);
+			tp = listen_input(s, l, ip, &g);
+			if (tp != NULL)
+				goto synchronized;   /* a cookie's ACK may carry data */
 		} else {
 			/* RFC 9293 3.10.7.1: no connection -> RST (RFC 1122 4.2.2.12). */
 			STAT(s, tcp_no_conn);
@@ -758,6 +900,7 @@ tcp_input(struct tern_stack *s, struct rte_mbuf *m, const struct ipv4_repr *ip)
 		g.seq++;
 		g.flags &= (uint8_t)~WIRE_TCP_SYN;
 	} else {
+synchronized:;
 		uint32_t seg_len = g.len + !!(g.flags & WIRE_TCP_SYN) + !!(g.flags & WIRE_TCP_FIN);
 		/* RFC 7323 5.3 PAWS: a timestamp older than TS.Recent marks an
 		 * old duplicate (unless TS.Recent is over 24 days old). */

@@ -43,7 +43,8 @@ rcv_window(struct tcb *tp, bool syn)
 	win = (win >> scale) << scale;
 	if (seq_gt(tp->rcv_nxt + win, tp->rcv_adv))
 		tp->rcv_adv = tp->rcv_nxt + win;
-	if (tp->chan != NULL && win < tp->rcvbuf / 2)
+	uint32_t full = tp->rcvbuf < max ? tp->rcvbuf : max;
+	if (tp->chan != NULL && win < full / 2)
 		/* Ask the reader to tell us when it frees space. relaxed: a hint. */
 		atomic_fetch_or_explicit(&tp->chan->flags, TERN_CHAN_WUPDATE, memory_order_relaxed);
 	return win;

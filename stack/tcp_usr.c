@@ -606,6 +606,9 @@ tcp_usr_rcvd(struct tern_stack *s, uint32_t slot)
 	 * least min(rcvbuf/2, MSS) — tcp_output's window rule decides. */
 	uint32_t adv = seq_gt(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
 	uint32_t space = tcp_rcv_space(tp);
+	uint32_t max = 65535u << tp->rcv_wscale;   /* what the field can say */
+	if (space > max)
+		space = max;
 	uint32_t step = tp->rcvbuf / 2 < tp->mss ? tp->rcvbuf / 2 : tp->mss;
 	if (space >= adv + step && !TCPS_HAVE_RCVD_FIN(tp->state)) {
 		tp->flags |= TF_ACKNOW;

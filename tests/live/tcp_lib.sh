@@ -25,10 +25,9 @@ live_tcp_counters_summary() {
 	live_log "TCP counters:$out"
 }
 
-# Time the test's steps (seconds since the test began), for the report.
-LIVE_T0=$(date +%s.%N)
+# Seconds since the test began, for the report.
 live_elapsed() {
-	printf '%.1f' "$(echo "$(date +%s.%N) - $LIVE_T0" | bc)"
+	echo "$SECONDS"
 }
 
 # The kernel's view (namespace-wide): retransmissions, drops and errors from

@@ -289,6 +289,7 @@ START_TEST(test_reset_on_unread_close)
 }
 END_TEST
 
+
 static Suite *
 suite(void)
 {
