@@ -123,7 +123,8 @@ struct tcb {
 	uint32_t irs, rcv_nxt;
 	uint32_t rcv_adv;          /* right edge advertised (never moves left, RFC 9293 3.8.6.2.2) */
 	uint32_t rcvbuf;
-	uint32_t rcv_unacked;      /* segments received since the last ACK we sent */
+	uint32_t rcv_unacked;      /* data bytes received since the last ACK we sent */
+	uint16_t rcv_mss;          /* largest segment the peer has sent (its MSS, estimated) */
 	struct tcp_ooo *ooo;       /* allocated on the first out-of-order segment */
 	/* Data received before accept() attached a socket (payload mbufs via m->next). */
 	struct rte_mbuf *rcvq_head, *rcvq_tail;

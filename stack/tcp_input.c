@@ -64,6 +64,7 @@ syn_options(struct tern_stack *s, struct tcb *tp, const struct tcp_opts *o, bool
 	if (tp->mss_clamp != 0 && tp->mss_clamp < ours)
 		ours = tp->mss_clamp;
 	tp->mss = mss < ours ? mss : ours;
+	tp->rcv_mss = tp->mss;   /* refined by what the peer actually sends */
 	if (o->has_wscale) {
 		tp->flags |= TF_WS;
 		tp->snd_wscale = o->wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : o->wscale;
@@ -747,8 +748,15 @@ data_input(struct tern_stack *s, struct tcb *tp, struct rte_mbuf *m, struct seg 
 			tp->flags |= TF_ACKNOW;
 		}
 		/* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at least every second
-		 * full-size segment, else within the delayed-ACK time. */
-		if (++tp->rcv_unacked >= 2 || (tp->flags & TF_QUICKACK))
+		 * full-size segment, i.e. as soon as more than one full segment's
+		 * worth is unacknowledged (Linux's rule too), else within the
+		 * delayed-ACK time. The peer's segment size is learned from what
+		 * it sends, bounded by the MSS it may use towards us. */
+		uint32_t adv_mss = s->mtu - WIRE_IPV4_HLEN - WIRE_TCP_HLEN;
+		if (g->len > tp->rcv_mss)
+			tp->rcv_mss = (uint16_t)(g->len < adv_mss ? g->len : adv_mss);
+		tp->rcv_unacked += g->len;
+		if (tp->rcv_unacked > tp->rcv_mss || (tp->flags & TF_QUICKACK))
 			tp->flags |= TF_ACKNOW;
 		else if (!(tp->flags & TF_DELACK)) {
 			tp->flags |= TF_DELACK;
