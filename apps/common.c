@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +13,31 @@
 
 #include "stack.h"
 
+static int
+kernel_set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int
+tern_set_nonblock(int fd)
+{
+	return tern_setblocking(fd, false);
+}
+
 const struct backend backend_kernel = {
 	.name = "kernel", .socket = socket, .bind = bind, .connect = connect,
 	.sendto = sendto, .recvfrom = recvfrom, .setsockopt = setsockopt, .close = close,
 	.listen = listen, .accept4 = accept4, .send = send, .recv = recv, .shutdown = shutdown,
+	.set_nonblock = kernel_set_nonblock,
 };
 
 const struct backend backend_tern = {
 	.name = "tern", .socket = tern_socket, .bind = tern_bind, .connect = tern_connect,
 	.sendto = tern_sendto, .recvfrom = tern_recvfrom, .setsockopt = tern_setsockopt,
 	.close = tern_close, .listen = tern_listen, .accept4 = tern_accept4, .send = tern_send,
-	.recv = tern_recv, .shutdown = tern_shutdown,
+	.recv = tern_recv, .shutdown = tern_shutdown, .set_nonblock = tern_set_nonblock,
 };
 
 static struct tern_rt *the_rt;

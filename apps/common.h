@@ -28,6 +28,8 @@ struct backend {
 	ssize_t (*send)(int, const void *, size_t, int);
 	ssize_t (*recv)(int, void *, size_t, int);
 	int (*shutdown)(int, int);
+	/** Make @p fd non-blocking (fcntl O_NONBLOCK / tern_setblocking). */
+	int (*set_nonblock)(int fd);
 };
 extern const struct backend backend_kernel;
 extern const struct backend backend_tern;

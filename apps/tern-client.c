@@ -1,16 +1,25 @@
 /*
- * tern-client: sends N datagrams to a UDP echo server, one at a time, checks
- * every echo byte for byte and reports loss and round-trip percentiles.
+ * tern-client: an echo client. UDP (the default) sends N datagrams one at a
+ * time, checks every echo byte for byte and reports loss and round-trip
+ * percentiles. TCP (--tcp) opens --conns connections, streams --bytes on
+ * each and checks the echo against the pattern it sent, or (--rr SIZE) runs
+ * --count round trips of SIZE bytes on each and reports their percentiles.
  * Runs on Tern or (with --kernel) on kernel sockets against the same server.
  *   tern-client [EAL args] -- --server A.B.C.D:P [--count N] [--size S |
  *               --sizes MIN-MAX] [--timeout-ms T] [runtime options]
- * Exit status: 0 when every datagram came back intact, 1 otherwise.
+ *   tern-client [EAL args] -- --server A.B.C.D:P --tcp [--conns N]
+ *               [--bytes M | --rr SIZE --count K] [--half-close] [...]
+ * Exit status: 0 when every datagram / byte came back intact, 1 otherwise.
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "common.h"
 
@@ -23,6 +32,18 @@ struct client_opts {
 	uint64_t warmup;
 	uint64_t seed;
 	bool allow_loss;
+	/* TCP mode */
+	bool tcp;
+	unsigned conns;
+	uint64_t bytes;        /* per connection (bulk mode) */
+	uint32_t rr_size;      /* > 0: request/response mode */
+	bool half_close;       /* shutdown(SHUT_WR) after the last byte, expect EOF */
+	bool close_unread;     /* wait for the server's data, close without reading */
+	bool all_open;         /* no data until every connection is established */
+	uint32_t chunk;        /* bytes per send() */
+	double max_time;       /* seconds, 0 = unbounded */
+	unsigned stall_ms;     /* no progress this long = failure */
+	bool have_count;
 };
 
 static void
@@ -35,7 +56,42 @@ usage(void)
 		"  --timeout-ms T      wait this long for each echo (default 1000)\n"
 		"  --warmup N          untimed datagrams first (default 10)\n"
 		"  --size-seed N       seed of the --sizes draw (default 1)\n"
-		"  --allow-loss        exit 0 even if echoes were lost\n%s", app_rt_usage);
+		"  --allow-loss        exit 0 even if echoes were lost\n"
+		"TCP mode:\n"
+		"  --tcp               TCP echo instead of UDP\n"
+		"  --conns N           concurrent connections (default 1)\n"
+		"  --bytes M           bytes streamed and verified per connection (default 1 MiB;\n"
+		"                      suffixes k/m/g = KiB/MiB/GiB)\n"
+		"  --rr SIZE           request/response: --count round trips of SIZE bytes each\n"
+		"  --half-close        shutdown(SHUT_WR) after the last byte; the echo must end in EOF\n"
+		"  --close-unread      wait for the server's first bytes, close without reading them\n"
+		"  --all-open          send nothing until every connection is established\n"
+		"  --chunk B           bytes per send() (default 65536)\n"
+		"  --max-time S        fail after S seconds (default 300)\n"
+		"  --stall-ms T        fail when no byte moves for T ms (default 15000)\n%s",
+		app_rt_usage);
+}
+
+#define CHUNK_MAX 65536u
+
+/* "123", "64k", "1m", "1g" (binary multiples). */
+static int
+parse_size(const char *v, uint64_t *out)
+{
+	char *end;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (end == v)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': n <<= 10; end++; break;
+	case 'm': case 'M': n <<= 20; end++; break;
+	case 'g': case 'G': n <<= 30; end++; break;
+	default: break;
+	}
+	if (*end != '\0')
+		return -1;
+	*out = n;
+	return 0;
 }
 
 static int
@@ -54,6 +110,22 @@ parse(struct app_rt_opts *rt, int argc, char **argv, void *arg)
 			o->allow_loss = true;
 			continue;
 		}
+		if (strcmp(a, "--tcp") == 0) {
+			o->tcp = true;
+			continue;
+		}
+		if (strcmp(a, "--half-close") == 0) {
+			o->half_close = true;
+			continue;
+		}
+		if (strcmp(a, "--close-unread") == 0) {
+			o->close_unread = true;
+			continue;
+		}
+		if (strcmp(a, "--all-open") == 0) {
+			o->all_open = true;
+			continue;
+		}
 		if (v == NULL) {
 			usage();
 			return -1;
@@ -67,6 +139,27 @@ parse(struct app_rt_opts *rt, int argc, char **argv, void *arg)
 			o->have_server = true;
 		} else if (strcmp(a, "--count") == 0) {
 			o->count = strtoull(v, NULL, 10);
+			o->have_count = true;
+		} else if (strcmp(a, "--conns") == 0) {
+			o->conns = (unsigned)atol(v);
+		} else if (strcmp(a, "--bytes") == 0) {
+			if (parse_size(v, &o->bytes) != 0) {
+				fprintf(stderr, "bad --bytes %s\n", v);
+				return -1;
+			}
+		} else if (strcmp(a, "--rr") == 0) {
+			uint64_t sz;
+			if (parse_size(v, &sz) != 0 || sz == 0 || sz > (64u << 20)) {
+				fprintf(stderr, "bad --rr %s\n", v);
+				return -1;
+			}
+			o->rr_size = (uint32_t)sz;
+		} else if (strcmp(a, "--chunk") == 0) {
+			o->chunk = (uint32_t)atol(v);
+		} else if (strcmp(a, "--max-time") == 0) {
+			o->max_time = atof(v);
+		} else if (strcmp(a, "--stall-ms") == 0) {
+			o->stall_ms = (unsigned)atol(v);
 		} else if (strcmp(a, "--size") == 0) {
 			o->size_min = o->size_max = (uint32_t)atol(v);
 		} else if (strcmp(a, "--sizes") == 0) {
@@ -86,7 +179,18 @@ parse(struct app_rt_opts *rt, int argc, char **argv, void *arg)
 			return -1;
 		}
 	}
-	if (!o->have_server || o->size_min < 8 || o->size_max > 65507) {
+	if (!o->have_server) {
+		usage();
+		return -1;
+	}
+	if (o->tcp) {
+		if (o->conns == 0 || o->conns > 60000 || o->chunk == 0 || o->chunk > CHUNK_MAX) {
+			fprintf(stderr, "--conns must be 1..60000, --chunk 1..%u\n", CHUNK_MAX);
+			return -1;
+		}
+		return 0;
+	}
+	if (o->size_min < 8 || o->size_max > 65507) {
 		usage();
 		return -1;
 	}
@@ -113,20 +217,13 @@ fill(uint8_t *p, size_t len, uint64_t seq)
 		p[i] = (uint8_t)(seq * 31 + i * 7 + (i >> 8));
 }
 
-int
-main(int argc, char **argv)
+static int
+udp_run(const struct backend *b, const struct client_opts *o_)
 {
-	struct app_rt_opts rt = { 0 };
-	struct client_opts o = { .count = 1000, .size_min = 64, .size_max = 64,
-				 .timeout_ms = 1000, .warmup = 10, .seed = 1 };
-	int first;
-	const struct backend *b = app_start(argc, argv, &first, &rt, parse, &o);
-	if (b == NULL)
-		return 2;
+	struct client_opts o = *o_;
 	int fd = b->socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0) {
 		perror("socket");
-		app_stop(&rt);
 		return 2;
 	}
 	struct timeval tv = { .tv_sec = o.timeout_ms / 1000, .tv_usec = (o.timeout_ms % 1000) * 1000 };
@@ -186,7 +283,386 @@ main(int argc, char **argv)
 	app_print_latency("round trip", rtt, nrtt);
 	free(rtt);
 	b->close(fd);
-	app_stop(&rt);
 	bool ok = corrupt == 0 && (o.allow_loss || lost == 0);
 	return ok ? 0 : 1;
+}
+
+/* ---- TCP ---- */
+
+/* What every connection sends: random bytes with a prime period, entered at
+ * a different phase per connection, so a byte that comes back misplaced,
+ * duplicated, from another connection or corrupted does not match. */
+#define PAT_PERIOD 65521u
+#define CONNECTS_IN_FLIGHT 128u
+
+static uint8_t pattern[PAT_PERIOD + CHUNK_MAX];
+
+static void
+pattern_init(uint64_t seed)
+{
+	uint64_t r = seed;
+	for (size_t i = 0; i < PAT_PERIOD; i++)
+		pattern[i] = (uint8_t)next_rand(&r);
+	for (size_t i = PAT_PERIOD; i < sizeof(pattern); i++)
+		pattern[i] = pattern[i - PAT_PERIOD];
+}
+
+/* The @p len <= CHUNK_MAX bytes a connection of phase @p phase has at
+ * stream offset @p off, contiguous. */
+static const uint8_t *
+pattern_at(uint32_t phase, uint64_t off)
+{
+	return &pattern[(phase + off) % PAT_PERIOD];
+}
+
+enum tc_state { TC_IDLE, TC_CONNECTING, TC_OPEN, TC_DONE, TC_FAILED };
+
+struct tconn {
+	int fd;
+	enum tc_state state;
+	bool wr_shut;
+	uint32_t phase;
+	uint32_t round;         /* request/response: the round in flight */
+	uint64_t sent, rcvd;
+	uint64_t t0;            /* connect start, then the round's start */
+	char why[120];
+};
+
+/* What a run of tcp_run shares with its connections. */
+struct tcp_run_ctx {
+	const struct backend *b;
+	const struct client_opts *o;
+	uint64_t target;        /* bytes each connection sends */
+	uint64_t *connect_ns, nconnect;
+	uint64_t *rtt, nrtt;
+	unsigned pending, done, failed;
+};
+
+static void
+tconn_fail(struct tcp_run_ctx *x, struct tconn *c, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+tconn_fail(struct tcp_run_ctx *x, struct tconn *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+	if (c->state == TC_CONNECTING)
+		x->pending--;
+	if (c->fd >= 0)
+		x->b->close(c->fd);
+	c->fd = -1;
+	c->state = TC_FAILED;
+	x->failed++;
+}
+
+static void
+tconn_done(struct tcp_run_ctx *x, struct tconn *c)
+{
+	x->b->close(c->fd);
+	c->fd = -1;
+	c->state = TC_DONE;
+	x->done++;
+}
+
+static void
+tconn_open(struct tcp_run_ctx *x, struct tconn *c, uint64_t now)
+{
+	const struct backend *b = x->b;
+	c->fd = b->socket(AF_INET, SOCK_STREAM, 0);
+	if (c->fd < 0) {
+		tconn_fail(x, c, "socket: %s", strerror(errno));
+		return;
+	}
+	if (b->set_nonblock(c->fd) != 0) {
+		tconn_fail(x, c, "non-blocking: %s", strerror(errno));
+		return;
+	}
+	if (x->o->rr_size > 0) {
+		int one = 1;
+		b->setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	c->t0 = now;
+	c->state = TC_CONNECTING;
+	x->pending++;
+	int r = b->connect(c->fd, (const struct sockaddr *)&x->o->server, sizeof(x->o->server));
+	if (r != 0 && errno != EINPROGRESS)
+		tconn_fail(x, c, "connect: %s", strerror(errno));
+}
+
+/* A non-blocking connect is complete when connect() again says so (Linux
+ * answers 0 once, then EISCONN; Tern EISCONN). @return 1 on a change. */
+static int
+tconn_connecting(struct tcp_run_ctx *x, struct tconn *c, uint64_t now)
+{
+	int r = x->b->connect(c->fd, (const struct sockaddr *)&x->o->server,
+			      sizeof(x->o->server));
+	if (r != 0 && (errno == EALREADY || errno == EINPROGRESS || errno == EINTR))
+		return 0;
+	if (r != 0 && errno != EISCONN) {
+		tconn_fail(x, c, "connect: %s", strerror(errno));
+		return 1;
+	}
+	x->connect_ns[x->nconnect++] = now - c->t0;
+	x->pending--;
+	c->state = TC_OPEN;
+	c->t0 = now;
+	return 1;
+}
+
+static bool
+retry_later(int e)
+{
+	return e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == ENOBUFS;
+}
+
+/* Send what the connection may send now. @return 1 if bytes moved, 0 if
+ * not, -1 if it failed. */
+static int
+tconn_send(struct tcp_run_ctx *x, struct tconn *c, uint64_t now)
+{
+	const struct client_opts *o = x->o;
+	uint64_t limit = x->target;
+	if (o->rr_size > 0 && limit > (uint64_t)(c->round + 1) * o->rr_size)
+		limit = (uint64_t)(c->round + 1) * o->rr_size;
+	if (c->sent >= limit) {
+		if (o->half_close && !c->wr_shut && c->sent == x->target) {
+			if (x->b->shutdown(c->fd, SHUT_WR) != 0) {
+				tconn_fail(x, c, "shutdown(SHUT_WR): %s", strerror(errno));
+				return -1;
+			}
+			c->wr_shut = true;
+			return 1;
+		}
+		return 0;
+	}
+	uint64_t len = limit - c->sent;
+	if (len > o->chunk)
+		len = o->chunk;
+	if (o->rr_size > 0 && c->sent == (uint64_t)c->round * o->rr_size)
+		c->t0 = now;   /* the round starts with its first byte */
+	ssize_t w = x->b->send(c->fd, pattern_at(c->phase, c->sent), (size_t)len,
+			       MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (w < 0) {
+		if (retry_later(errno))
+			return 0;
+		tconn_fail(x, c, "send at offset %llu: %s", (unsigned long long)c->sent,
+			   strerror(errno));
+		return -1;
+	}
+	c->sent += (uint64_t)w;
+	return w > 0;
+}
+
+/* Take and verify what came back. @return as tconn_send. */
+static int
+tconn_recv(struct tcp_run_ctx *x, struct tconn *c, uint64_t now)
+{
+	static uint8_t rx[CHUNK_MAX];
+	const struct client_opts *o = x->o;
+	if (o->close_unread) {
+		/* Wait until the server's bytes are here, then close on them. */
+		ssize_t n = x->b->recv(c->fd, rx, 1, MSG_DONTWAIT | MSG_PEEK);
+		if (n > 0) {
+			tconn_done(x, c);
+			return 1;
+		}
+		if (n == 0 || !retry_later(errno)) {
+			tconn_fail(x, c, "waiting for data: %s", n == 0 ? "EOF" : strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	ssize_t n = x->b->recv(c->fd, rx, o->chunk, MSG_DONTWAIT);
+	if (n < 0) {
+		if (retry_later(errno))
+			return 0;
+		tconn_fail(x, c, "recv at offset %llu (sent %llu): %s",
+			   (unsigned long long)c->rcvd, (unsigned long long)c->sent,
+			   strerror(errno));
+		return -1;
+	}
+	if (n == 0) {
+		if (c->wr_shut && c->rcvd == x->target) {
+			tconn_done(x, c);   /* the whole echo, then EOF: as it should be */
+			return 1;
+		}
+		tconn_fail(x, c, "EOF after %llu of %llu bytes (sent %llu)",
+			   (unsigned long long)c->rcvd, (unsigned long long)x->target,
+			   (unsigned long long)c->sent);
+		return -1;
+	}
+	if (c->rcvd + (uint64_t)n > c->sent) {
+		tconn_fail(x, c, "echo of %llu bytes beyond the %llu sent",
+			   (unsigned long long)(c->rcvd + (uint64_t)n - c->sent),
+			   (unsigned long long)c->sent);
+		return -1;
+	}
+	const uint8_t *want = pattern_at(c->phase, c->rcvd);
+	if (memcmp(rx, want, (size_t)n) != 0) {
+		size_t k = 0;
+		while (rx[k] == want[k])
+			k++;
+		tconn_fail(x, c, "corrupt echo at offset %llu: got 0x%02x, sent 0x%02x",
+			   (unsigned long long)(c->rcvd + k), rx[k], want[k]);
+		return -1;
+	}
+	c->rcvd += (uint64_t)n;
+	if (o->rr_size > 0 && c->rcvd == (uint64_t)(c->round + 1) * o->rr_size) {
+		if (c->round >= o->warmup)
+			x->rtt[x->nrtt++] = now - c->t0;
+		c->round++;
+	}
+	if (c->rcvd == x->target && !o->half_close)
+		tconn_done(x, c);
+	return 1;
+}
+
+static int
+tconn_step(struct tcp_run_ctx *x, struct tconn *c, uint64_t now)
+{
+	if (c->state == TC_CONNECTING)
+		return tconn_connecting(x, c, now);
+	int work = 0;
+	if (x->o->all_open && x->nconnect + x->failed < x->o->conns)
+		return 0;   /* all together: wait for the last handshake */
+	for (int k = 0; k < 4 && c->state == TC_OPEN; k++) {
+		int s = tconn_send(x, c, now);
+		if (s < 0)
+			return 1;
+		int r = tconn_recv(x, c, now);
+		if (r < 0)
+			return 1;
+		if (s == 0 && r == 0)
+			break;
+		work = 1;
+	}
+	return work;
+}
+
+static int
+tcp_run(const struct backend *b, const struct client_opts *o, const struct app_rt_opts *rt)
+{
+	unsigned n = o->conns;
+	uint64_t rounds = o->rr_size > 0 ? o->warmup + o->count : 0;
+	struct tcp_run_ctx x = { .b = b, .o = o,
+				 .target = o->rr_size > 0 ? rounds * o->rr_size : o->bytes };
+	if (o->close_unread)
+		x.target = 0;
+	struct tconn *conns = calloc(n, sizeof(*conns));
+	x.connect_ns = calloc(n, sizeof(uint64_t));
+	x.rtt = calloc(o->rr_size > 0 ? (size_t)n * o->count + 1 : 1, sizeof(uint64_t));
+	if (conns == NULL || x.connect_ns == NULL || x.rtt == NULL) {
+		fprintf(stderr, "out of memory\n");
+		return 2;
+	}
+	pattern_init(o->seed);
+	for (unsigned i = 0; i < n; i++)
+		conns[i] = (struct tconn){ .fd = -1, .phase = (uint32_t)((i * 7919u) % PAT_PERIOD) };
+
+	uint64_t start = app_now_ns(), last_progress = start;
+	uint64_t deadline = o->max_time > 0 ? start + (uint64_t)(o->max_time * 1e9) : UINT64_MAX;
+	const char *why_stop = NULL;
+	unsigned opened = 0;
+	while (x.done + x.failed < n) {
+		uint64_t now = app_now_ns();
+		int work = 0;
+		/* Connections open a batch at a time, so a SYN queue never overflows. */
+		while (opened < n && x.pending < CONNECTS_IN_FLIGHT) {
+			tconn_open(&x, &conns[opened++], now);
+			work = 1;
+		}
+		for (unsigned i = 0; i < opened; i++) {
+			struct tconn *c = &conns[i];
+			/* A clock read per connection: round trips and connect
+			 * times do not include the rest of the pass. */
+			if (c->state == TC_CONNECTING || c->state == TC_OPEN)
+				work |= tconn_step(&x, c, app_now_ns());
+		}
+		if (work) {
+			last_progress = now;
+			continue;
+		}
+		if (now >= deadline) {
+			why_stop = "time limit";
+			break;
+		}
+		if (now - last_progress > (uint64_t)o->stall_ms * 1000000ull) {
+			why_stop = "no progress";
+			break;
+		}
+		app_idle(rt);
+	}
+	uint64_t end = app_now_ns();
+	unsigned stuck = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct tconn *c = &conns[i];
+		if (c->state == TC_DONE || c->state == TC_FAILED)
+			continue;
+		if (c->state != TC_IDLE || why_stop == NULL)
+			tconn_fail(&x, c, "%s: %s, sent %llu, echoed %llu", why_stop,
+				   c->state == TC_CONNECTING ? "connecting" : "open",
+				   (unsigned long long)c->sent, (unsigned long long)c->rcvd);
+		else
+			tconn_fail(&x, c, "%s: never opened", why_stop);
+		stuck++;
+	}
+	/* Let the FINs and last ACKs leave before the stack stops. */
+	for (uint64_t t = app_now_ns(); app_now_ns() - t < 200000000ull;)
+		app_idle(rt);
+
+	uint64_t sent = 0, rcvd = 0;
+	for (unsigned i = 0; i < n; i++) {
+		sent += conns[i].sent;
+		rcvd += conns[i].rcvd;
+	}
+	double secs = (double)(end - start) / 1e9;
+	printf("tern-client: tcp backend=%s conns=%u connected=%llu done=%u failed=%u "
+	       "sent=%llu echoed-verified=%llu time=%.2fs%s%s\n", b->name, n,
+	       (unsigned long long)x.nconnect, x.done, x.failed, (unsigned long long)sent,
+	       (unsigned long long)rcvd, secs, why_stop ? " stopped: " : "",
+	       why_stop ? why_stop : "");
+	if (secs > 0 && !o->close_unread)
+		printf("throughput: %.1f MB/s each way (%.0f Mbit/s), %llu bytes per connection\n",
+		       (double)rcvd / secs / 1e6, (double)rcvd * 8 / secs / 1e6,
+		       (unsigned long long)x.target);
+	app_print_latency("connect", x.connect_ns, x.nconnect);
+	if (o->rr_size > 0) {
+		printf("request/response: %u bytes, %llu rounds per connection (%llu warm-up), "
+		       "%.0f round trips/s\n", o->rr_size, (unsigned long long)rounds,
+		       (unsigned long long)o->warmup, secs > 0 ? (double)x.nrtt / secs : 0.0);
+		app_print_latency("round trip", x.rtt, x.nrtt);
+	}
+	unsigned shown = 0;
+	for (unsigned i = 0; i < n && shown < 10; i++) {
+		if (conns[i].state == TC_FAILED) {
+			printf("connection %u: %s\n", i, conns[i].why);
+			shown++;
+		}
+	}
+	(void)stuck;
+	free(conns);
+	free(x.connect_ns);
+	free(x.rtt);
+	return x.failed == 0 && x.done == n ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app_rt_opts rt = { 0 };
+	struct client_opts o = { .count = 1000, .size_min = 64, .size_max = 64,
+				 .timeout_ms = 1000, .warmup = 10, .seed = 1,
+				 .conns = 1, .bytes = 1u << 20, .chunk = CHUNK_MAX,
+				 .max_time = 300, .stall_ms = 15000 };
+	int first;
+	const struct backend *b = app_start(argc, argv, &first, &rt, parse, &o);
+	if (b == NULL)
+		return 2;
+	signal(SIGPIPE, SIG_IGN);   /* kernel backend: a reset peer is an error */
+	int rc = o.tcp ? tcp_run(b, &o, &rt) : udp_run(b, &o);
+	app_stop(&rt);
+	return rc;
 }

@@ -87,7 +87,7 @@
 	X(tcp_challenge_ack,    "RFC 5961 challenge ACKs sent") \
 	X(tcp_challenge_limited,"RFC 5961 challenge ACKs suppressed by the rate limit") \
 	X(tcp_paws_drop,        "drop: PAWS (old timestamp)") \
-	X(tcp_out_of_window,    "drop: segment outside the receive window") \
+	X(tcp_out_of_window,    "drop: segment outside the receive window (old duplicates too), answered with an ACK") \
 	X(tcp_ooo,              "segments held out of order") \
 	X(tcp_ooo_drop,         "drop: out-of-order queue full") \
 	X(tcp_rexmt,            "TCP segments retransmitted") \
