@@ -582,13 +582,13 @@ ack_input(struct tern_stack *s, struct tcb *tp, struct seg *g)
 			} else if (tp->dupacks > TCP_DUPTHRESH && (tp->flags & TF_INRECOVERY)) {
 				/* RFC 5681 3.2 step 4: each further dupACK inflates. */
 				tp->cc.cwnd += tp->mss;
-			} else if (tp->dupacks < TCP_DUPTHRESH) {
-				/* RFC 3042 limited transmit: the first two dupACKs
-				 * may each send one new segment. */
-				uint32_t cwnd = tp->cc.cwnd;
-				tp->cc.cwnd = tp->snd_max - tp->snd_una + tp->dupacks * tp->mss;
-				tcp_output(s, tp);
-				tp->cc.cwnd = cwnd;
+			} else if (tp->dupacks < TCP_DUPTHRESH &&
+				   tp->snd_max - tp->snd_una + tp->mss <=
+				   tp->cc.cwnd + tp->dupacks * tp->mss) {
+				/* RFC 3042 2 limited transmit: each of the first two
+				 * dupACKs may send one new segment, keeping what is
+				 * outstanding within cwnd + 2 * SMSS. */
+				tcp_send_one_new(s, tp);
 			}
 		} else if (ack != tp->snd_una || g->len > 0) {
 			tp->dupacks = 0;
@@ -727,11 +727,13 @@ static bool
 data_input(struct tern_stack *s, struct tcb *tp, struct rte_mbuf *m, struct seg *g)
 {
 	if (tp->state < TCPS_ESTABLISHED || TCPS_HAVE_RCVD_FIN(tp->state) ||
-	    (tp->flags & TF_SHUT_RD) ||
 	    (g->len == 0 && !((g->flags & WIRE_TCP_FIN) && seq_gt(g->seq, tp->rcv_nxt)))) {
 		rte_pktmbuf_free(m);
 		return false;
 	}
+	/* After shutdown(SHUT_RD), data is still taken and acknowledged as
+	 * usual (Linux queues it, and recv() returns it before reporting 0),
+	 * so the peer is never left retransmitting into silence. */
 	rte_pktmbuf_adj(m, (uint16_t)g->off);
 	if (m->pkt_len > g->len)
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - g->len));
@@ -981,14 +983,6 @@ synchronized:;
 			g.len = tp->rcv_nxt + wnd - g.seq;
 			g.flags &= (uint8_t)~WIRE_TCP_FIN;
 		}
-		/* RFC 7323 4.3: TS.Recent takes the TSval of a segment that starts
-		 * at or before Last.ACK.sent, so a delayed ACK echoes the earliest
-		 * unacknowledged segment's time. */
-		if ((tp->flags & TF_TS) && g.th.opt.has_ts && seq_leq(g.seq, tp->last_ack_sent) &&
-		    seq_geq(g.th.opt.ts_val, tp->ts_recent)) {
-			tp->ts_recent = g.th.opt.ts_val;
-			tp->ts_recent_age = s->now;
-		}
 		if (g.flags & WIRE_TCP_RST) {
 			/* RFC 5961 3.2: only a RST exactly at RCV.NXT resets; any
 			 * other in-window RST earns a challenge ACK. RFC 1337:
@@ -1003,13 +997,19 @@ synchronized:;
 			if (tp->state == TCPS_SYN_RECEIVED && tp->listener != NULL) {
 				tcp_close_tcb(s, tp);   /* back to LISTEN: just forget it */
 			} else {
-				int err = tp->state == TCPS_SYN_RECEIVED ? ECONNREFUSED :
-					  (tp->state == TCPS_CLOSE_WAIT || tp->state < TCPS_FIN_WAIT_1) ?
-					  ECONNRESET : 0;
-				if (err == 0 && tp->state == TCPS_FIN_WAIT_1)
-					err = ECONNRESET;
-				if (err == 0 && tp->state == TCPS_FIN_WAIT_2)
-					err = ECONNRESET;
+				/* RFC 9293 3.10.7.4 second: the user hears "connection
+				 * reset", with Linux's errno per state (tcp_reset):
+				 * refused in SYN-RECEIVED, EPIPE once the peer had
+				 * closed (CLOSE-WAIT), nothing in the closing states
+				 * after ours, ECONNRESET otherwise. */
+				int err;
+				switch (tp->state) {
+				case TCPS_SYN_RECEIVED: err = ECONNREFUSED; break;
+				case TCPS_CLOSE_WAIT:   err = EPIPE; break;
+				case TCPS_CLOSING:
+				case TCPS_LAST_ACK:     err = 0; break;
+				default:                err = ECONNRESET; break;
+				}
 				if (err != 0)
 					tcp_notify(s, tp, err);
 				tcp_close_tcb(s, tp);
@@ -1025,8 +1025,22 @@ synchronized:;
 		}
 		if (!(g.flags & WIRE_TCP_ACK))
 			goto drop;
+		/* Whether TS.Recent may move is decided before the ACK moves
+		 * SND.UNA and may send (which moves Last.ACK.sent). */
+		bool ts_ok = (tp->flags & TF_TS) && g.th.opt.has_ts &&
+			     seq_leq(g.seq, tp->last_ack_sent) &&
+			     seq_geq(g.th.opt.ts_val, tp->ts_recent);
 		if (!ack_input(s, tp, &g))
 			goto drop;
+		/* RFC 7323 4.3: TS.Recent takes the TSval of a segment that starts
+		 * at or before Last.ACK.sent, so a delayed ACK echoes the earliest
+		 * unacknowledged segment's time; and only once the segment's ACK
+		 * was found acceptable (as Linux's tcp_replace_ts_recent), so a
+		 * forged segment cannot poison it and black-hole the peer by PAWS. */
+		if (ts_ok) {
+			tp->ts_recent = g.th.opt.ts_val;
+			tp->ts_recent_age = s->now;
+		}
 		if (tp->state == TCPS_TIME_WAIT) {
 			/* A retransmitted FIN: ACK it and restart the 2MSL wait. */
 			if (g.flags & WIRE_TCP_FIN) {

@@ -7,6 +7,8 @@
  * expected and the actual packet are printed), 2 on a usage/setup error.
  * Parsing: pkt_parse.c; packets: pkt_wire.c; the supported syntax and the
  * address mapping: README.md. Registered per script in meson suite 'pkt'.
+ * A TCP line longer than the segment Tern sent is matched by the run of
+ * contiguous segments that covers it (packetdrill's GSO view, README).
  *
  * Clock: the runtime is started with conf.external_clock, so socket calls
  * never drive the stack; this thread alone polls it, with tern_poll_at(rt,
@@ -142,6 +144,7 @@ struct harness {
 	const struct pkt_event *pending_ev;
 	uint64_t pending_end, pending_tol;
 	bool verbose;
+	bool psh_any;             /* --psh-any: PSH is not compared (README) */
 };
 
 static struct harness *H;     /* for fail() */
@@ -593,10 +596,12 @@ run_inbound(struct harness *h, const struct pkt_event *ev)
 	settle(h);
 }
 
-static void
-run_outbound(struct harness *h, const struct pkt_event *ev, uint64_t lo, uint64_t hi, bool any)
+/* Wait (on the virtual clock) until Tern has sent a packet or @p limit. With
+ * @p any, give up early when nothing can make Tern send any more. @return
+ * whether a packet is queued. */
+static bool
+wait_outbound(struct harness *h, uint64_t limit, bool any)
 {
-	uint64_t limit = any ? h->vnow + ANY_TIME_LIMIT_NS : hi;
 	while (h->qn == 0 && h->vnow < limit) {
 		uint64_t next = next_stop(h, limit);
 		if (any && next == limit && tern_stack_next_deadline(h->st) == UINT64_MAX &&
@@ -606,21 +611,111 @@ run_outbound(struct harness *h, const struct pkt_event *ev, uint64_t lo, uint64_
 		settle(h);
 		check_pending_overdue(h);
 	}
-	if (h->qn == 0)
-		fail(ev, "missing outbound packet: nothing sent by %.6f s", vsec(h->vnow));
+	return h->qn > 0;
+}
+
+static struct outframe
+pop_outbound(struct harness *h)
+{
 	struct outframe fr = h->q[0];
 	memmove(h->q, h->q + 1, (h->qn - 1) * sizeof(*h->q));
 	h->qn--;
+	return fr;
+}
+
+/* packetdrill's Linux runs (tun with TSO/GSO) see one large segment where
+ * Tern sends several of at most an MSS: a first segment that starts the
+ * expected data range but is shorter than it begins a run of segments. */
+static bool
+starts_coalesced_run(const struct harness *h, const struct pkt_event *ev,
+		     const struct outframe *fr)
+{
+	const struct pkt_packet *pk = &ev->pkt;
+	uint32_t seq, plen;
+	uint8_t fl;
+	if (pk->proto != WIRE_PROTO_TCP || pk->payload_len == 0 || !h->flow.local_isn_known ||
+	    (pk->flags & WIRE_TCP_SYN))
+		return false;
+	if (!pkt_tcp_segment(fr->data, fr->len, &h->flow, &seq, &plen, &fl))
+		return false;
+	return seq == pk->seq && plen > 0 && plen < pk->payload_len;
+}
+
+/* Match the run that starts with @p fr: contiguous segments, each within the
+ * line's time and matching its part of the line (pkt_tcp_part), that together
+ * cover the line's sequence range exactly. */
+static void
+match_coalesced(struct harness *h, const struct pkt_event *ev, struct outframe fr,
+		uint64_t lo, uint64_t hi, bool any, uint64_t limit)
+{
+	const struct pkt_packet *pk = &ev->pkt;
+	uint32_t off = 0;
+	for (unsigned k = 1;; k++) {
+		char d[300], why[200];
+		uint32_t seq, plen;
+		uint8_t fl;
+		pkt_describe(fr.data, fr.len, &h->flow, d, sizeof(d));
+		if (!pkt_tcp_segment(fr.data, fr.len, &h->flow, &seq, &plen, &fl) ||
+		    seq != pk->seq + off || plen == 0 || off + plen > pk->payload_len) {
+			fprintf(stderr, "  actual packet: %s\n", d);
+			fail(ev, "outbound packet does not match: segment %u of a coalesced run "
+			     "must carry data from relative seq %u, at most %u bytes", k,
+			     pk->seq + off, pk->payload_len - off);
+		}
+		if (!any && (fr.t < lo || fr.t > hi)) {
+			fprintf(stderr, "  actual packet: %s\n", d);
+			fail(ev, "timing error: segment %u of a coalesced run at %.6f s, expected "
+			     "in %.6f~%.6f s", k, vsec(fr.t), vsec(lo), vsec(hi));
+		}
+		struct pkt_packet part;
+		pkt_tcp_part(pk, off, plen, fl, &part);
+		if (h->psh_any)
+			part.flags = (uint8_t)((part.flags & ~WIRE_TCP_PSH) | (fl & WIRE_TCP_PSH));
+		if (!pkt_match_outbound(&part, &h->flow, fr.data, fr.len, why, sizeof(why))) {
+			fprintf(stderr, "  actual packet: %s\n", d);
+			fail(ev, "outbound packet does not match: segment %u of a coalesced run "
+			     "(bytes %u:%u): %s", k, pk->seq + off, pk->seq + off + plen, why);
+		}
+		if (h->verbose)
+			printf("%9.6f > %s (part %u of the line)\n", vsec(fr.t), d, k);
+		free(fr.data);
+		off += plen;
+		if (off == pk->payload_len)
+			return;
+		if (!wait_outbound(h, limit, any))
+			fail(ev, "missing outbound packet: a coalesced run of %u segments covered "
+			     "%u of %u bytes by %.6f s", k, off, pk->payload_len, vsec(h->vnow));
+		fr = pop_outbound(h);
+	}
+}
+
+static void
+run_outbound(struct harness *h, const struct pkt_event *ev, uint64_t lo, uint64_t hi, bool any)
+{
+	uint64_t limit = any ? h->vnow + ANY_TIME_LIMIT_NS : hi;
+	if (!wait_outbound(h, limit, any))
+		fail(ev, "missing outbound packet: nothing sent by %.6f s", vsec(h->vnow));
+	struct outframe fr = pop_outbound(h);
 	char d[300], why[200];
+	if (ev->pkt.proto == WIRE_PROTO_TCP && ev->pkt.has_ports)
+		flow_select(h, ev, ev->pkt.dport);
+	if (starts_coalesced_run(h, ev, &fr)) {
+		match_coalesced(h, ev, fr, lo, hi, any, limit);
+		return;
+	}
 	pkt_describe(fr.data, fr.len, &h->flow, d, sizeof(d));
 	if (!any && (fr.t < lo || fr.t > hi)) {
 		fprintf(stderr, "  actual packet: %s\n", d);
 		fail(ev, "timing error: outbound packet at %.6f s, expected in %.6f~%.6f s",
 		     vsec(fr.t), vsec(lo), vsec(hi));
 	}
-	if (ev->pkt.proto == WIRE_PROTO_TCP && ev->pkt.has_ports)
-		flow_select(h, ev, ev->pkt.dport);
-	if (!pkt_match_outbound(&ev->pkt, &h->flow, fr.data, fr.len, why, sizeof(why))) {
+	struct pkt_packet want = ev->pkt;
+	uint32_t seq, plen;
+	uint8_t fl;
+	if (h->psh_any && want.proto == WIRE_PROTO_TCP &&
+	    pkt_tcp_segment(fr.data, fr.len, &h->flow, &seq, &plen, &fl))
+		want.flags = (uint8_t)((want.flags & ~WIRE_TCP_PSH) | (fl & WIRE_TCP_PSH));
+	if (!pkt_match_outbound(&want, &h->flow, fr.data, fr.len, why, sizeof(why))) {
 		fprintf(stderr, "  actual packet: %s\n", d);
 		fail(ev, "outbound packet does not match: %s", why);
 	}
@@ -944,8 +1039,10 @@ run_script(struct harness *h)
 	settle(h);
 	if (h->qn > 0) {
 		char d[300];
-		pkt_describe(h->q[0].data, h->q[0].len, &h->flow, d, sizeof(d));
-		fprintf(stderr, "  actual packet: %.6f %s\n", vsec(h->q[0].t), d);
+		for (size_t i = 0; i < h->qn && i < 8; i++) {
+			pkt_describe(h->q[i].data, h->q[i].len, &h->flow, d, sizeof(d));
+			fprintf(stderr, "  actual packet: %.6f %s\n", vsec(h->q[i].t), d);
+		}
 		fail(NULL, "unexpected outbound packet (%zu not matched by the script)", h->qn);
 	}
 }
@@ -993,12 +1090,16 @@ main(int argc, char **argv)
 	struct harness *h = &hs;
 	H = h;
 	int ai = 1;
-	if (ai < argc && strcmp(argv[ai], "-v") == 0) {
-		h->verbose = true;
-		ai++;
+	for (; ai < argc && argv[ai][0] == '-'; ai++) {
+		if (strcmp(argv[ai], "-v") == 0)
+			h->verbose = true;
+		else if (strcmp(argv[ai], "--psh-any") == 0)
+			h->psh_any = true;
+		else
+			break;
 	}
 	if (ai + 1 != argc) {
-		fprintf(stderr, "usage: %s [-v] script.pkt\n", argv[0]);
+		fprintf(stderr, "usage: %s [-v] [--psh-any] script.pkt\n", argv[0]);
 		return 2;
 	}
 	h->path = argv[ai];

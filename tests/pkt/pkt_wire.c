@@ -384,6 +384,39 @@ pkt_match_outbound(const struct pkt_packet *pk, struct pkt_flow *f,
 	return true;
 }
 
+bool
+pkt_tcp_segment(const uint8_t *buf, size_t len, const struct pkt_flow *f,
+		uint32_t *seq, uint32_t *plen, uint8_t *flags)
+{
+	struct ipv4_repr ip;
+	int h = wire_ipv4_parse(buf, len, false, &ip);
+	if (h < 0 || ip.proto != WIRE_PROTO_TCP)
+		return false;
+	const uint8_t *l4 = buf + h;
+	size_t l4len = ip.total_len - (size_t)h;
+	struct tcp_repr r;
+	int th = wire_tcp_parse(l4, l4len, &r);
+	if (th < 0)
+		return false;
+	*seq = r.seq - local_offset(f);
+	*plen = (uint32_t)(l4len - (size_t)th);
+	*flags = r.flags;
+	return true;
+}
+
+void
+pkt_tcp_part(const struct pkt_packet *whole, uint32_t off, uint32_t len, uint8_t live_flags,
+	     struct pkt_packet *part)
+{
+	*part = *whole;
+	part->seq = whole->seq + off;
+	part->payload_len = len;
+	/* Linux tcp_gso_segment(): FIN and PSH only on the last segment. */
+	if (off + len < whole->payload_len)
+		part->flags = (uint8_t)((whole->flags & ~(WIRE_TCP_FIN | WIRE_TCP_PSH)) |
+					(live_flags & WIRE_TCP_PSH));
+}
+
 static void
 describe_tcp_opts(const uint8_t *o, size_t n, char *out, size_t cap)
 {

@@ -41,6 +41,18 @@ size_t pkt_build_inbound(const struct pkt_packet *pk, const struct pkt_flow *f,
 bool pkt_match_outbound(const struct pkt_packet *pk, struct pkt_flow *f,
 			const uint8_t *ip, size_t len, char *why, size_t whylen);
 
+/** Sequence number (relative to @p f's local ISN), payload length and flags
+ *  of IPv4 packet @p ip. @return false if it is not a TCP segment that parses. */
+bool pkt_tcp_segment(const uint8_t *ip, size_t len, const struct pkt_flow *f,
+		     uint32_t *seq, uint32_t *plen, uint8_t *flags);
+
+/** The bytes [@p off, @p off + @p len) of outbound script packet @p whole as a
+ *  packet of their own, the way a GSO/TSO segment of Linux is cut on the wire:
+ *  same ack, window and options; FIN only on the last part; PSH as written on
+ *  the last part and taken from @p live_flags on the others. */
+void pkt_tcp_part(const struct pkt_packet *whole, uint32_t off, uint32_t len,
+		  uint8_t live_flags, struct pkt_packet *part);
+
 /** One-line description of IPv4 packet @p ip, in script notation with live
  *  addresses and (for TCP) sequence numbers relative to @p f when known. */
 void pkt_describe(const uint8_t *ip, size_t len, const struct pkt_flow *f,

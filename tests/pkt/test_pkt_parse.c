@@ -397,6 +397,29 @@ START_TEST(build_match_udp_icmp)
 }
 END_TEST
 
+/* A coalesced line cut into GSO parts (pkt_tcp_part): FIN and PSH only on
+ * the last part; the others take PSH from the live segment. */
+START_TEST(tcp_part_gso)
+{
+	ok("0 > FP. 1:3001(3000) ack 1 win 257 <nop,nop,TS val 5 ecr 6>\n");
+	const struct pkt_packet *w = &S.ev[0].pkt;
+	struct pkt_packet p;
+	pkt_tcp_part(w, 0, 1000, WIRE_TCP_ACK, &p);
+	ck_assert_uint_eq(p.seq, 1);
+	ck_assert_uint_eq(p.payload_len, 1000);
+	ck_assert_uint_eq(p.flags, WIRE_TCP_ACK);
+	ck_assert_uint_eq(p.ack, 1);
+	ck_assert_int_eq(p.win, 257);
+	ck_assert_uint_eq(p.opts_len, w->opts_len);
+	pkt_tcp_part(w, 1000, 1000, WIRE_TCP_ACK | WIRE_TCP_PSH, &p);
+	ck_assert_uint_eq(p.seq, 1001);
+	ck_assert_uint_eq(p.flags, WIRE_TCP_ACK | WIRE_TCP_PSH);
+	pkt_tcp_part(w, 2000, 1000, WIRE_TCP_ACK, &p);
+	ck_assert_uint_eq(p.seq, 2001);
+	ck_assert_uint_eq(p.flags, w->flags);   /* the last part: as written */
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -415,6 +438,7 @@ suite(void)
 	tcase_add_test(tc, build_inbound_tcp_syn);
 	tcase_add_test(tc, match_outbound_tcp);
 	tcase_add_test(tc, build_match_udp_icmp);
+	tcase_add_test(tc, tcp_part_gso);
 	suite_add_tcase(s, tc);
 	return s;
 }
