@@ -156,6 +156,9 @@ keep_timeout(struct tern_stack *s, struct tcb *tp)
 	/* RFC 1122 4.2.3.6: after keep_idle of silence, probe every
 	 * keep_intvl; keep_cnt unanswered probes end the connection. */
 	if (tp->keep_probes >= tp->keep_cnt) {
+		/* Tell a peer that may still exist that we are gone (Linux's
+		 * tcp_keepalive_timer sends a RST too). */
+		tcp_send_ctl(s, tp, WIRE_TCP_RST | WIRE_TCP_ACK, tp->snd_max);
 		drop_conn(s, tp, ETIMEDOUT);
 		return false;
 	}
