@@ -244,8 +244,8 @@ stream_send(struct tern_sock *s, const void *buf, size_t len, int flags)
 		struct rte_mbuf *m = tern_mbuf_from_buf(mp, (const uint8_t *)buf + sent, chunk, 0);
 		if (m == NULL) {
 			/* Pool dry: give the stack a moment to free what it sent. */
-			if (deadline == 0)
-				return sent > 0 ? (ssize_t)sent : -ENOBUFS;
+			if (deadline == 0)   /* Linux says EAGAIN when memory is short too */
+				return sent > 0 ? (ssize_t)sent : -EAGAIN;
 			if (s->rt->mode == TERN_MODE_INLINE)
 				tern_api_drive();
 			else
@@ -332,6 +332,10 @@ ring_copy(struct tern_sock *s, uint8_t *dst, size_t want, bool peek)
 static void
 notify_read(struct tern_sock *s)
 {
+	/* seq_cst: pairs with the stack's fence between setting WUPDATE and
+	 * re-checking the space we just freed (Dekker): either it sees our
+	 * read, or we see its request here. */
+	atomic_thread_fence(memory_order_seq_cst);
 	if (!(chan_flags(s) & TERN_CHAN_WUPDATE))
 		return;
 	/* acq_rel: whoever clears the flag sends the one notice. */
@@ -386,6 +390,10 @@ stream_recv(struct tern_sock *s, void *buf, size_t len, int flags,
 			deadline = sock_deadline(s, flags, &s->rcvtimeo_ns);
 			have_deadline = true;
 		}
+		/* MSG_WAITALL may want more than the window holds: tell the
+		 * stack what was read before sleeping, or it never reopens. */
+		if (copied > 0 && !peek)
+			notify_read(s);
 		if (deadline == 0 || sock_wait(s, ready_recv, 0, deadline) != 0) {
 			if (copied > 0)
 				break;

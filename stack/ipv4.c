@@ -244,8 +244,16 @@ ipv4_output(struct tern_stack *s, struct rte_mbuf *m, const struct ipv4_out *o)
 	set_meta(m, o);
 
 	if (local) {
-		/* To ourselves: no wire, straight back into input. */
-		ipv4_input(s, m, false);
+		/* To ourselves: no wire. Queued for the next poll rather than
+		 * handed to input now, so a transport never runs inside its own
+		 * send (a TCP segment to ourselves could otherwise free the
+		 * connection that is sending it). */
+		if (s->loop_n == TERN_LOOP_SIZE) {
+			STAT(s, ip_loop_full);
+			rte_pktmbuf_free(m);
+			return -ENOBUFS;
+		}
+		s->loop[(s->loop_head + s->loop_n++) % TERN_LOOP_SIZE] = m;
 		return 0;
 	}
 	if (!frag) {

@@ -159,6 +159,11 @@ tern_stack_destroy(struct tern_stack *s)
 	stack_tx_flush(s);
 	for (uint16_t i = 0; i < s->ntx; i++)
 		rte_pktmbuf_free(s->txbuf[i]);
+	while (s->loop_n > 0) {
+		rte_pktmbuf_free(s->loop[s->loop_head]);
+		s->loop_head = (uint16_t)((s->loop_head + 1) % TERN_LOOP_SIZE);
+		s->loop_n--;
+	}
 	tcp_fini(s);
 	free(s->slot_type);
 	udp_fini(s);
@@ -240,6 +245,15 @@ tern_stack_poll(struct tern_stack *s, uint64_t now)
 		s->started = true;
 		arp_announce(s);   /* gratuitous ARP, RFC 5227 3 */
 	}
+	/* What we sent ourselves last time: only what was queued before this
+	 * poll, so a conversation with ourselves cannot spin here. */
+	for (uint16_t k = s->loop_n; k > 0; k--) {
+		struct rte_mbuf *m = s->loop[s->loop_head];
+		s->loop_head = (uint16_t)((s->loop_head + 1) % TERN_LOOP_SIZE);
+		s->loop_n--;
+		ipv4_input(s, m, false);
+		work++;
+	}
 	uint16_t n = tern_port_rx(s->port, rx, TERN_MAX_BURST);
 	if (n > 0) {
 		/* (also refreshes the reassembly deadline the burst may have set) */
@@ -266,6 +280,8 @@ tern_stack_next_deadline(const struct tern_stack *s)
 	uint64_t t = tcp_next_deadline(s);
 	if (r < d)
 		d = r;
+	if (s->loop_n > 0)
+		return s->now;   /* datagrams to ourselves are due now */
 	return t < d ? t : d;
 }
 

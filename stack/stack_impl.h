@@ -28,6 +28,7 @@
 #endif
 #define TERN_TXBUF_SIZE (TERN_MAX_BURST * 4)
 #define TERN_INQ_SIZE 4096u
+#define TERN_LOOP_SIZE 256u   /* datagrams to ourselves waiting for the next poll */
 
 /* Tracing (meson -Dtrace=true): one line per state change worth seeing
  * when debugging, on stderr. Compiled out otherwise. */
@@ -104,6 +105,10 @@ struct tern_stack {
 	struct rte_ring *inq;         /* app -> stack: requests and datagrams (MPSC) */
 	uint16_t ntx;
 	struct rte_mbuf *txbuf[TERN_TXBUF_SIZE];
+	/* To our own address: delivered at the next poll, never from inside
+	 * the sender (TCP must not re-enter itself mid-send). */
+	uint16_t loop_head, loop_n;
+	struct rte_mbuf *loop[TERN_LOOP_SIZE];
 
 	struct arp_table arp;
 	struct ipv4_reass *reass;

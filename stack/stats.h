@@ -44,6 +44,7 @@
 	X(ip_not_for_us,        "drop: destination is not ours") \
 	X(ip_unknown_proto,     "drop: protocol not served (ICMP protocol unreachable sent)") \
 	X(ip_no_route,          "drop: no route to destination") \
+	X(ip_loop_full,         "drop: too many datagrams to ourselves in one poll") \
 	X(ip_rx,                "IPv4 datagrams delivered locally") \
 	X(ip_tx,                "IPv4 datagrams sent (before fragmentation)") \
 	X(frag_rx,              "IPv4 fragments received") \

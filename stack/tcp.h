@@ -128,7 +128,8 @@ struct tcb {
 	struct tcp_ooo *ooo;       /* allocated on the first out-of-order segment */
 	/* Data received before accept() attached a socket (payload mbufs via m->next). */
 	struct rte_mbuf *rcvq_head, *rcvq_tail;
-	uint32_t rcvq_bytes;
+	uint32_t rcvq_bytes;       /* payload held */
+	uint32_t rcvq_charge;      /* buffer bytes held (buf_len), what the window pays */
 
 	/* Options. */
 	uint16_t mss;              /* what we send per segment (effective SMSS) */
@@ -150,6 +151,7 @@ struct tcb {
 	uint64_t idle_since;       /* last segment received (keepalive) */
 	uint64_t keep_idle, keep_intvl;
 	uint8_t keep_cnt, keep_probes;
+	uint8_t persist_probes;    /* zero-window probes without an answer */
 	uint8_t ttl, tos;
 
 	/* Listener. */

@@ -275,10 +275,15 @@ tcp_notify(struct tern_stack *s, struct tcb *tp, int err)
 uint32_t
 tcp_rcv_space(const struct tcb *tp)
 {
-	uint32_t used = tp->rcvq_bytes;
+	/* Held data pays for its buffers, not its payload: tiny segments must
+	 * not pin more mbufs than the buffer size allows. Data waiting for
+	 * ring space means the reader is behind: the window is closed. */
+	if (tp->chan != NULL && tp->rcvq_head != NULL)
+		return 0;
+	uint32_t used = tp->rcvq_charge;
 	if (tp->chan != NULL)
 		/* relaxed: an estimate; the reader only ever frees space. */
-		used = atomic_load_explicit(&tp->chan->rx_bytes, memory_order_relaxed);
+		used += atomic_load_explicit(&tp->chan->rx_bytes, memory_order_relaxed);
 	if (tp->ooo != NULL)
 		used += tp->ooo->bytes;
 	return used >= tp->rcvbuf ? 0 : tp->rcvbuf - used;

@@ -338,7 +338,7 @@ syn_sent_input(struct tern_stack *s, struct tcb *tp, const struct ipv4_repr *ip,
 	syn_options(s, tp, &th->opt, true);
 	if (ack) {
 		tp->snd_una = th->ack;
-		tp->snd_wnd = (uint32_t)th->win << tp->snd_wscale;
+		tp->snd_wnd = th->win;   /* RFC 7323 2.2: a <SYN,ACK>'s window is never scaled */
 		tp->max_sndwnd = tp->snd_wnd;
 		tp->snd_wl1 = th->seq;
 		tp->snd_wl2 = th->ack;
@@ -580,8 +580,10 @@ ack_input(struct tern_stack *s, struct tcb *tp, struct seg *g)
 			    seq_gt(tp->snd_una, tp->snd_recover - 1)) {
 				fast_retransmit(s, tp);
 			} else if (tp->dupacks > TCP_DUPTHRESH && (tp->flags & TF_INRECOVERY)) {
-				/* RFC 5681 3.2 step 4: each further dupACK inflates. */
-				tp->cc.cwnd += tp->mss;
+				/* RFC 5681 3.2 step 4: each further dupACK inflates
+				 * (bounded: a dupACK flood must not wrap cwnd). */
+				if (tp->cc.cwnd < TCP_CC_CWND_MAX - tp->mss)
+					tp->cc.cwnd += tp->mss;
 			} else if (tp->dupacks < TCP_DUPTHRESH &&
 				   tp->snd_max - tp->snd_una + tp->mss <=
 				   tp->cc.cwnd + tp->dupacks * tp->mss) {
@@ -666,6 +668,7 @@ ack_input(struct tern_stack *s, struct tcb *tp, struct seg *g)
 		else
 			tcp_timer_arm(s, tp, TCPT_REXMT, tcp_rtt_timeout(&tp->rtt));
 	}
+	tp->persist_probes = 0;   /* the peer answers: it is alive */
 	/* RFC 9293 3.10.7.4: update the send window from the newest segment. */
 	if (seq_lt(tp->snd_wl1, g->seq) ||
 	    (tp->snd_wl1 == g->seq && seq_leq(tp->snd_wl2, ack))) {
@@ -734,9 +737,10 @@ data_input(struct tern_stack *s, struct tcb *tp, struct rte_mbuf *m, struct seg 
 	/* After shutdown(SHUT_RD), data is still taken and acknowledged as
 	 * usual (Linux queues it, and recv() returns it before reporting 0),
 	 * so the peer is never left retransmitting into silence. */
-	rte_pktmbuf_adj(m, (uint16_t)g->off);
-	if (m->pkt_len > g->len)
-		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - g->len));
+	/* A reassembled segment is a chain: cut across segments, not within
+	 * the first or last one only (rte_pktmbuf_adj/trim would refuse). */
+	m = mbuf_cut_front(m, g->off);
+	mbuf_keep_front(m, g->len);
 	if (g->seq == tp->rcv_nxt) {
 		tp->rcv_nxt += g->len;
 		tcp_deliver(s, tp, m, g->len);
@@ -811,7 +815,9 @@ fin_input(struct tern_stack *s, struct tcb *tp)
 	/* RFC 9293 3.10.7.4 "eighth: check the FIN bit". */
 	tp->rcv_nxt++;
 	tp->flags |= TF_ACKNOW;
-	if (tp->chan != NULL) {
+	/* EOF goes to the socket once all data before the FIN is in its ring;
+	 * if some still waits for ring space, the flush will set it. */
+	if (tp->chan != NULL && tp->rcvq_head == NULL) {
 		/* release: the reader that sees EOF sees all data before it. */
 		atomic_fetch_or_explicit(&tp->chan->flags, TERN_CHAN_EOF, memory_order_release);
 		tern_chan_wake(tp->chan);
@@ -937,6 +943,14 @@ synchronized:;
 			g.flags &= (uint8_t)~WIRE_TCP_SYN;
 			seg_len--;
 		}
+		if (wnd == 0 && g.seq == tp->rcv_nxt && g.len > 0) {
+			/* RFC 9293 3.10.7.4: with a zero receive window no data is
+			 * taken, but the segment's ACK, RST and URG still count. */
+			g.len = 0;
+			g.flags &= (uint8_t)~WIRE_TCP_FIN;
+			seg_len = !!(g.flags & WIRE_TCP_SYN);
+			tp->flags |= TF_ACKNOW;
+		}
 		if (!seq_acceptable(tp, g.seq, seg_len, wnd)) {
 			/* RFC 2883 4: data wholly below RCV.NXT is a duplicate to report. */
 			if ((tp->flags & TF_SACK) && g.len > 0 &&
@@ -945,11 +959,10 @@ synchronized:;
 				tp->dsack_end = g.seq + g.len;
 			}
 			STAT(s, tcp_out_of_window);
-			if (tp->state == TCPS_TIME_WAIT && (g.flags & WIRE_TCP_SYN) &&
-			    !(g.flags & WIRE_TCP_ACK)) {
-				/* RFC 9293 3.10.7.4 / RFC 6191 spirit: a new SYN for a
-				 * TIME-WAIT pair is answered with an ACK only. */
-			}
+			if (tp->state == TCPS_TIME_WAIT && (g.flags & WIRE_TCP_FIN))
+				/* RFC 9293 3.10.7.4: a retransmitted FIN restarts the
+				 * 2MSL wait (and is ACKed below). */
+				tcp_timer_arm(s, tp, TCPT_2MSL, 2 * TCP_MSL_NS);
 			if (!(g.flags & WIRE_TCP_RST))
 				drop_ack(s, tp);
 			goto drop;

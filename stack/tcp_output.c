@@ -44,9 +44,16 @@ rcv_window(struct tcb *tp, bool syn)
 	if (seq_gt(tp->rcv_nxt + win, tp->rcv_adv))
 		tp->rcv_adv = tp->rcv_nxt + win;
 	uint32_t full = tp->rcvbuf < max ? tp->rcvbuf : max;
-	if (tp->chan != NULL && win < full / 2)
-		/* Ask the reader to tell us when it frees space. relaxed: a hint. */
+	if (tp->chan != NULL && win < full / 2) {
+		/* Ask the reader to tell us when it frees space. The reader
+		 * subtracts, fences and checks the flag; we set it, fence and
+		 * look at the space again (Dekker): if it opened meanwhile, the
+		 * reader may have missed the flag, so we send the update now. */
 		atomic_fetch_or_explicit(&tp->chan->flags, TERN_CHAN_WUPDATE, memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (tcp_rcv_space(tp) >= win + step)
+			tp->flags |= TF_ACKNOW;
+	}
 	return win;
 }
 
@@ -212,6 +219,8 @@ tcp_output(struct tern_stack *s, struct tcb *tp)
 	if (tp->state == TCPS_LISTEN || tp->state == TCPS_CLOSED ||
 	    tp->state == TCPS_SYN_SENT || tp->state == TCPS_SYN_RECEIVED)
 		return 0;
+	if (unlikely(tp->cc.cwnd == 0))   /* never initialised: never divide by it */
+		tp->cc.ops->init(&tp->cc, tp->mss, s->now);
 	bool sent_any = false;
 	for (;;) {
 		uint32_t avail = unsent(tp);
@@ -261,8 +270,13 @@ tcp_output(struct tern_stack *s, struct tcb *tp)
 		uint32_t seq = tp->snd_nxt;
 		if (seq_lt(seq, tp->snd_max))
 			STAT(s, tcp_rexmt);
-		if (send_segment(s, tp, flags, seq, len) != 0)
+		if (send_segment(s, tp, flags, seq, len) != 0) {
+			/* No mbuf (or no route) now: a timer must bring us back, or
+			 * nothing ever would (no data in flight, no persist). */
+			if (tp->deadline[TCPT_REXMT] == 0)
+				tcp_timer_arm(s, tp, TCPT_REXMT, tcp_rtt_timeout(&tp->rtt));
 			break;
+		}
 		sent_any = true;
 		if (len < room)
 			tp->snd_sml = seq + len;

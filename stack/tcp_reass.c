@@ -49,7 +49,7 @@ mbuf_charge(const struct rte_mbuf *m)
 /* Drop the first @p n payload bytes of a chain, freeing segments that
  * empty out. The head's private area (Tern's meta) moves to the new head.
  * @return the new head. */
-static struct rte_mbuf *
+struct rte_mbuf *
 mbuf_cut_front(struct rte_mbuf *m, uint32_t n)
 {
 	while (n > 0 && n >= m->data_len && m->next != NULL) {
@@ -70,7 +70,7 @@ mbuf_cut_front(struct rte_mbuf *m, uint32_t n)
 }
 
 /* Keep only the first @p keep payload bytes of a chain. */
-static void
+void
 mbuf_keep_front(struct rte_mbuf *m, uint32_t keep)
 {
 	if (keep >= m->pkt_len)

@@ -35,6 +35,12 @@ struct tcp_ooo {
 	struct tcp_ooo_seg seg[TCP_OOO_MAX_SEGS];
 };
 
+/** Drop the first @p n bytes of an mbuf chain (segments that empty out are
+ *  freed; the private area moves to the new head). @return the new head. */
+struct rte_mbuf *mbuf_cut_front(struct rte_mbuf *m, uint32_t n);
+/** Keep only the first @p keep bytes of an mbuf chain. */
+void mbuf_keep_front(struct rte_mbuf *m, uint32_t keep);
+
 void tcp_ooo_init(struct tcp_ooo *q, uint32_t cap);
 /** Free everything held. */
 void tcp_ooo_clear(struct tcp_ooo *q);

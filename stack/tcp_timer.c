@@ -127,13 +127,21 @@ rexmt_timeout(struct tern_stack *s, struct tcb *tp)
 	return true;
 }
 
-static void
+/* @return false if the TCB is gone. */
+static bool
 persist_timeout(struct tern_stack *s, struct tcb *tp)
 {
 	/* RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window, backing
 	 * off, for as long as the receiver answers. The probe is an ACK with
 	 * an old sequence number (as Linux sends), which any receiver must
 	 * answer with its current window. */
+	/* Never forever: a peer that stopped answering, or one that holds the
+	 * window shut to pin our state, is dropped after R2 unanswered probes
+	 * (Linux: tcp_retries2 in tcp_probe_timer). */
+	if (++tp->persist_probes > TCP_R2_RETRIES) {
+		drop_conn(s, tp, ETIMEDOUT);
+		return false;
+	}
 	STAT(s, tcp_persist_probe);
 	tcp_send_ctl(s, tp, WIRE_TCP_ACK, tp->snd_una - 1);
 	/* The first probe went one RTO after the window closed; each later
@@ -145,6 +153,7 @@ persist_timeout(struct tern_stack *s, struct tcb *tp)
 	if (t > TCP_PERSIST_MAX_NS)
 		t = TCP_PERSIST_MAX_NS;
 	tcp_timer_arm(s, tp, TCPT_PERSIST, t);
+	return true;
 }
 
 /* @return false if the TCB is gone. */
@@ -191,7 +200,8 @@ fire(void *arg, struct twheel_entry *e)
 			}
 			break;
 		case TCPT_PERSIST:
-			persist_timeout(s, tp);
+			if (!persist_timeout(s, tp))
+				return;
 			break;
 		case TCPT_KEEP:
 			if (!keep_timeout(s, tp))

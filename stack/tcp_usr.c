@@ -45,6 +45,7 @@ rcvq_append(struct tcb *tp, struct rte_mbuf *m, uint32_t len)
 		tp->rcvq_head = m;
 	tp->rcvq_tail = m;
 	tp->rcvq_bytes += len;
+	tp->rcvq_charge += m->buf_len;
 }
 
 /* Move held data into the socket's ring while it has room. */
@@ -56,20 +57,36 @@ rcvq_flush(struct tcb *tp)
 		uint32_t len = m->pkt_len;
 		struct rte_mbuf *next = m->next;
 		m->next = NULL;
+		uint32_t charge = m->buf_len;
 		/* Count before publishing so the reader never subtracts first. */
 		atomic_fetch_add_explicit(&tp->chan->rx_bytes, len, memory_order_relaxed);
-		if (rte_ring_sp_enqueue(tp->chan->rxq, m) != 0) {
-			atomic_fetch_sub_explicit(&tp->chan->rx_bytes, len, memory_order_relaxed);
-			m->next = next;
-			/* Ask to hear of the next read so the rest can follow. */
+		int rc = rte_ring_sp_enqueue(tp->chan->rxq, m);
+		if (rc != 0) {
+			/* Ask to hear of the next read, then look again: the reader
+			 * dequeues, fences and checks the flag (Dekker), so either
+			 * it sees the request or this retry sees its space. */
 			atomic_fetch_or_explicit(&tp->chan->flags, TERN_CHAN_WUPDATE,
 						 memory_order_relaxed);
+			atomic_thread_fence(memory_order_seq_cst);
+			rc = rte_ring_sp_enqueue(tp->chan->rxq, m);
+		}
+		if (rc != 0) {
+			atomic_fetch_sub_explicit(&tp->chan->rx_bytes, len, memory_order_relaxed);
+			m->next = next;
 			break;
 		}
 		tp->rcvq_head = next;
 		if (next == NULL)
 			tp->rcvq_tail = NULL;
 		tp->rcvq_bytes -= len;
+		tp->rcvq_charge -= charge;
+	}
+	/* The last held byte is in the ring: an EOF that waited can go now. */
+	if (tp->rcvq_head == NULL && tp->chan != NULL && TCPS_HAVE_RCVD_FIN(tp->state) &&
+	    !(atomic_load_explicit(&tp->chan->flags, memory_order_relaxed) & TERN_CHAN_EOF)) {
+		/* release: with everything queued before it (rule of sockif.h). */
+		atomic_fetch_or_explicit(&tp->chan->flags, TERN_CHAN_EOF, memory_order_release);
+		tern_chan_wake(tp->chan);
 	}
 }
 
@@ -230,6 +247,8 @@ do_close(struct tern_stack *s, struct tcb *tp)
 	switch (tp->state) {
 	case TCPS_SYN_RECEIVED:
 	case TCPS_ESTABLISHED:
+		if (tp->cc.cwnd == 0)   /* simultaneous open not yet complete */
+			tp->cc.ops->init(&tp->cc, tp->mss, s->now);
 		tp->flags |= TF_FIN_QUEUED;
 		tcp_set_state(s, tp, TCPS_FIN_WAIT_1);
 		break;
@@ -602,6 +621,7 @@ tcp_usr_rcvd(struct tern_stack *s, uint32_t slot)
 	if (tp == NULL || tp->state < TCPS_ESTABLISHED)
 		return;
 	rcvq_flush(tp);
+	tcp_wake(tp);   /* what the flush queued is there to read */
 	/* RFC 9293 3.8.6.2.2: a window update once the window can open by at
 	 * least min(rcvbuf/2, MSS) — tcp_output's window rule decides. */
 	uint32_t adv = seq_gt(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
