@@ -52,6 +52,26 @@ for val in (b'hello, tern', b'x' * 1472, b'y' * 6000):
 s.close()
 PY
 
+echo "== the seeds' TCP echo client (Python socket module) against Tern's TCP echo"
+ip netns exec "$NS" python3 - <<'PY'
+import socket
+HOST, PORT = '198.18.0.2', 5005
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.settimeout(5.0)
+s.connect((HOST, PORT))
+print('Connected', s.getsockname(), '->', s.getpeername())
+s.send(b'Hello, world')
+data = s.recv(256)
+print('Received', repr(data))
+big = bytes(range(256)) * 4096          # 1 MiB, checked byte for byte
+s.sendall(big)
+got = bytearray()
+while len(got) < len(big):
+    got += s.recv(65536)
+print('Echoed 1 MiB intact:', bytes(got) == big)
+s.close()
+PY
+
 echo "== kernel UDP client -> Tern echo: 20000 datagrams of 64 bytes"
 ip netns exec "$NS" build/apps/tern-client --kernel -- --server 198.18.0.2:5005 \
 	--count 20000 --size 64 --timeout-ms 500
