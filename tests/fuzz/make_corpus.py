@@ -461,6 +461,9 @@ def build_tcp_sequences():
     s['tcp_keepalive_answered'] = (SETUP_KEEPALIVE, [(STEP_2S, seg(seq=-1), A),
                                                      (STEP_1S, seg(), A),
                                                      (STEP_1S, seg(), A)])
+    s['tcp_ooo_queue_full'] = (SETUP_SMALL_BUFS, [(0, seg(seq=100 * i, data=data(1)), A)
+                                                  for i in range(1, 6)] +
+                               [(0, seg(seq=0, data=data(100)), A)])
     s['tcp_small_bufs_no_read'] = (SETUP_SMALL_BUFS | SETUP_NO_READ, [
         (0, seg(data=data(1400)), A), (0, seg(seq=1400, data=data(1400)), A),
         (STEP_1S, seg(seq=1400, data=data(1400)), A)])
