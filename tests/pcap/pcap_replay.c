@@ -41,6 +41,7 @@
 #include "sockif.h"
 #include "stack.h"
 #include "tern.h"
+#include "test_eal.h"
 
 #define MAX_SOCKS 16
 #define MAX_COUNTERS 64
@@ -259,18 +260,7 @@ parse_args(int argc, char **argv, struct opts *o)
 static void
 eal_start(const char *prog)
 {
-	cpu_set_t set;
-	int core = 0;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		for (core = 0; core < CPU_SETSIZE && !CPU_ISSET(core, &set); core++)
-			;
-	char lcores[32], prefix[64];
-	snprintf(lcores, sizeof(lcores), "0@%d", core);
-	snprintf(prefix, sizeof(prefix), "--file-prefix=tern-pcap-%d", (int)getpid());
-	char *eargv[] = { (char *)prog, "--no-huge", "-m", "256", "--no-pci", prefix,
-			  "--no-telemetry", "--log-level=lib.eal:error", "--lcores", lcores, NULL };
-	int eargc = (int)(sizeof(eargv) / sizeof(eargv[0])) - 1;
-	if (tern_eal_init(eargc, eargv) < 0)
+	if (test_eal_start(prog, "tern-pcap") != 0)
 		die("EAL init failed: %s", rte_strerror(rte_errno));
 }
 

@@ -53,6 +53,7 @@
 #include "sockif.h"
 #include "stack.h"
 #include "tern.h"
+#include "test_eal.h"
 #include "wire.h"
 
 #define OUR_MAC    { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 }
@@ -1052,18 +1053,7 @@ run_script(struct harness *h)
 static void
 eal_start(const char *prog)
 {
-	cpu_set_t set;
-	int core = 0;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		for (core = 0; core < CPU_SETSIZE && !CPU_ISSET(core, &set); core++)
-			;
-	char lcores[32], prefix[64];
-	snprintf(lcores, sizeof(lcores), "0@%d", core);
-	snprintf(prefix, sizeof(prefix), "--file-prefix=tern-pkt-%d", (int)getpid());
-	char *eargv[] = { (char *)prog, "--no-huge", "-m", "256", "--no-pci", prefix,
-			  "--no-telemetry", "--log-level=lib.eal:error", "--lcores", lcores, NULL };
-	int eargc = (int)(sizeof(eargv) / sizeof(eargv[0])) - 1;
-	if (tern_eal_init(eargc, eargv) < 0)
+	if (test_eal_start(prog, "tern-pkt") != 0)
 		die("EAL init failed", rte_strerror(rte_errno));
 }
 
