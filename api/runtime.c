@@ -31,6 +31,20 @@
 #include "stack.h"
 #include "tern.h"
 
+/* ThreadSanitizer cannot see the synchronisation inside EAL (built without
+ * it): rte_eal_wait_lcore() waits for the worker with atomics in
+ * librte_eal. These two annotations state that edge (the worker's last
+ * touch of the stack happens before tern_stop() frees it). No-ops
+ * otherwise. */
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define RT_TSAN_RELEASE(p) __tsan_release(p)
+#define RT_TSAN_ACQUIRE(p) __tsan_acquire(p)
+#else
+#define RT_TSAN_RELEASE(p) ((void)(p))
+#define RT_TSAN_ACQUIRE(p) ((void)(p))
+#endif
+
 /* Reads of a request's state before sleeping on it (LCORE mode). */
 #define REQ_SPIN 2000u
 #define RT_DEFAULT_MBUFS 8191u
@@ -96,6 +110,7 @@ rt_loop(void *arg)
 	 * the loop depends on it, but the flag is the thread's only input. */
 	while (!atomic_load_explicit(&rt->stop, memory_order_acquire))
 		rt_poll_once(rt);
+	RT_TSAN_RELEASE(rt);
 	return 0;
 }
 
@@ -135,7 +150,7 @@ tern_api_drive(void)
 }
 
 unsigned
-tern_poll_at(struct tern_rt *rt, uint64_t now)
+tern_drive_at(struct tern_rt *rt, uint64_t now)
 {
 	if (rt == NULL || rt->mode != TERN_MODE_INLINE)
 		return 0;
@@ -158,7 +173,7 @@ tern_poll_at(struct tern_rt *rt, uint64_t now)
 }
 
 unsigned
-tern_poll(struct tern_rt *rt)
+tern_drive(struct tern_rt *rt)
 {
 	if (rt == NULL || rt->mode != TERN_MODE_INLINE)
 		return 0;
@@ -300,6 +315,7 @@ rt_teardown(struct tern_rt *rt)
 		/* release: the loop's acquire load ends it; nothing else to publish. */
 		atomic_store_explicit(&rt->stop, true, memory_order_release);
 		rte_eal_wait_lcore(rt->lcore);
+		RT_TSAN_ACQUIRE(rt);
 		rt->launched = false;
 	}
 	if (rt->socks != NULL)
@@ -353,8 +369,13 @@ rt_build(struct tern_rt *rt, const struct tern_conf *conf)
 		if (room > UINT16_MAX)
 			return -EINVAL;
 		unsigned cache = n / 2 < RT_POOL_CACHE ? 0 : RT_POOL_CACHE;
-		rt->pool = rte_pktmbuf_pool_create(name, n, cache, TERN_MBUF_PRIV_SIZE,
-						   (uint16_t)room, rte_socket_id());
+		/* Application threads allocate (send) and free (recv) mbufs
+		 * too; not being EAL lcores they have no mempool cache and may
+		 * be preempted inside the pool's ring. RTS mode keeps that from
+		 * stalling every other thread (see tern_stack_create()). */
+		rt->pool = rte_pktmbuf_pool_create_by_ops(name, n, cache, TERN_MBUF_PRIV_SIZE,
+							  (uint16_t)room, rte_socket_id(),
+							  "ring_mt_rts");
 		if (rt->pool == NULL)
 			return -(rte_errno != 0 ? rte_errno : ENOMEM);
 		rt->own_pool = true;

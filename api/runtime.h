@@ -32,8 +32,8 @@ struct tern_rt {
 	_Atomic bool stop;        /* LCORE: ask the stack loop to return */
 	bool in_use;              /* slot taken (guarded by the runtime list mutex) */
 	enum tern_mode mode;
-	bool external_clock;      /* INLINE, the owner's clock: see tern_poll_at() */
-	_Atomic uint64_t vnow;    /* external_clock: the last time tern_poll_at() gave */
+	bool external_clock;      /* INLINE, the owner's clock: see tern_drive_at() */
+	_Atomic uint64_t vnow;    /* external_clock: the last time tern_drive_at() gave */
 	unsigned lcore;
 	bool launched;
 	struct tern_stack *stack;

@@ -9,11 +9,16 @@
  * slot's channel (and its rx ring and generation) outlives reuse.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <netinet/tcp.h>
 
@@ -29,16 +34,14 @@
 #include "stack.h"
 #include "tern.h"
 
-#define FD_MAX 65536u              /* descriptors in the process-wide table */
+#define FD_MAX TERN_FD_MAX         /* descriptors in the process-wide table */
 #define RXQ_SIZE 1024u             /* entries of a socket's inbound ring */
 #define BUF_DEFAULT 212992u        /* Linux net.core.{r,w}mem_default */
-#define BUF_MAX 212992u            /* Linux net.core.{r,w}mem_max */
-#define MIN_RCVBUF 2304u           /* Linux SOCK_MIN_RCVBUF on x86-64 */
-#define MIN_SNDBUF 4608u           /* Linux SOCK_MIN_SNDBUF */
 #define UDP_MAX_PAYLOAD 65507u     /* 65535 - 20 (IPv4) - 8 (UDP) */
 #define TTL_DEFAULT 64             /* Linux net.ipv4.ip_default_ttl */
 #define WAIT_SPIN 2000u            /* ready checks before sleeping (LCORE) */
 #define NOMBUF_WAIT_NS (100 * TERN_NS_PER_MS) /* retry an empty pool this long */
+#define LOCK_NB_WAIT_NS TERN_NS_PER_MS /* non-blocking: wait this long for a running holder */
 
 
 
@@ -78,13 +81,268 @@ sock_get(int fd)
 	struct tern_sock *s = atomic_load_explicit(&fd_table[fd - TERN_FD_BASE],
 						   memory_order_acquire);
 	if (s == NULL)
-		errno = EBADF;
+		errno = epoll_is(fd) ? ENOTSOCK : EBADF;
 	return s;
 }
 
-/* Reserve the lowest free descriptor index (POSIX's rule). @return index or -1. */
+/*
+ * Calls and close (how a socket stays valid under a thread inside a call):
+ * a call counts itself in s->calls, then re-reads the descriptor; close()
+ * first unpublishes the descriptor, then marks the socket closing, wakes
+ * every waiter, and waits for calls to drop to zero before the stack's
+ * CLOSE and the slot's release. Both sides are Dekker pairs (store, then
+ * load the other's word, all seq_cst): a call that still sees the
+ * descriptor is seen by close in `calls`, and a call that leaves after
+ * close looked sees `closing` and wakes it.
+ */
+struct tern_sock *
+sock_enter(int fd)
+{
+	for (;;) {
+		struct tern_sock *s = sock_get(fd);
+		if (s == NULL)
+			return NULL;
+		/* seq_cst: the call's half of the pairing with tern_close(). */
+		atomic_fetch_add_explicit(&s->calls, 1, memory_order_seq_cst);
+		/* seq_cst: read after the increment (see above). Still ours:
+		 * close() will wait for us. Else the slot was closed (and maybe
+		 * reused) between the two reads: look the descriptor up again. */
+		if (atomic_load_explicit(&fd_table[fd - TERN_FD_BASE],
+					 memory_order_seq_cst) == s)
+			return s;
+		sock_leave(s);
+	}
+}
+
+void
+sock_leave(struct tern_sock *s)
+{
+	/* seq_cst: the decrement is the store of the pairing, `closing` the
+	 * load; the last call out of a closing socket wakes the closer. */
+	if (atomic_fetch_sub_explicit(&s->calls, 1, memory_order_seq_cst) == 1 &&
+	    sock_closing(s)) {
+		int saved = errno;
+		tern_futex_wake(&s->calls);
+		errno = saved;
+	}
+}
+
+/* ---- per-socket call locks ---- */
+
+/* A queued waiter's state (its futex word). */
+#define LOCKW_WAITING 0u
+#define LOCKW_GRANTED 1u     /* the holder handed the lock over */
+#define LOCKW_LOOK    2u     /* close(): look at `closing` */
+
+static void
+futex_wake_one(_Atomic uint32_t *word)
+{
+	int saved = errno;
+	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	errno = saved;
+}
+
+static bool
+lock_try(struct sock_lock *l)
+{
+	uint32_t free_word = 0;
+	/* acquire: the previous holder's release in sock_unlock() hands over
+	 * what it did under the lock (the partly read head mbuf, say). */
+	return atomic_compare_exchange_strong_explicit(&l->word, &free_word, 1,
+						       memory_order_acquire,
+						       memory_order_relaxed);
+}
+
+/* Non-blocking: a holder that runs (copying) is done soon, as Linux's
+ * lock_sock() owner is; one that sleeps found no data or no room, which is
+ * our answer too, and so is a queue of blocked callers ahead of us (a
+ * queued lock is handed over without ever being free). Bounded in time in
+ * case the holder is preempted. */
 static int
-fd_alloc(void)
+lock_nonblocking(struct tern_sock *s, struct sock_lock *l)
+{
+	uint64_t until = 0;
+	for (unsigned i = 1;; i++) {
+		if (sock_closing(s))
+			return -EBADF;
+		/* relaxed, both: hints; a wrong guess costs one EAGAIN or one
+		 * more spin. */
+		if (atomic_load_explicit(&l->waiting, memory_order_relaxed) ||
+		    atomic_load_explicit(&l->word, memory_order_relaxed) == 2)
+			return -EAGAIN;
+		if (lock_try(l))
+			return 0;
+		if (i % 64 == 0) {
+			uint64_t now = tern_clock_ns();
+			if (until == 0)
+				until = now + LOCK_NB_WAIT_NS;
+			else if (now >= until)
+				return -EAGAIN;
+			sched_yield();
+		}
+		rte_pause();
+	}
+}
+
+/* Take @p w off the queue (under qlock). */
+static void
+lock_dequeue(struct sock_lock *l, struct sock_lock_waiter *w)
+{
+	struct sock_lock_waiter **pp = &l->head, *prev = NULL;
+	while (*pp != NULL && *pp != w) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (*pp == NULL)
+		return;
+	*pp = w->next;
+	if (l->tail == w)
+		l->tail = prev;
+}
+
+/* We hold @p l: fine, unless the socket is closing. */
+static int
+lock_owned(struct tern_sock *s, struct sock_lock *l)
+{
+	if (!sock_closing(s))
+		return 0;
+	sock_unlock(l);
+	return -EBADF;
+}
+
+int
+sock_lock(struct tern_sock *s, struct sock_lock *l, uint64_t deadline)
+{
+	if (lock_try(l))
+		return 0;
+	if (deadline == 0)
+		return lock_nonblocking(s, l);
+	for (unsigned i = 0; i < WAIT_SPIN; i++) {
+		if (sock_closing(s))
+			return -EBADF;
+		if (lock_try(l))
+			return 0;
+		rte_pause();
+	}
+
+	/* Queue up. word 1 -> 2 under qlock with the enqueue, so that an
+	 * unlock that finds 2 also finds a waiter (or an empty queue that an
+	 * abandoning waiter left, see below). */
+	struct sock_lock_waiter me = { .next = NULL };
+	atomic_store_explicit(&me.state, LOCKW_WAITING, memory_order_relaxed);
+	pthread_mutex_lock(&l->qlock);
+	for (;;) {
+		if (sock_closing(s)) {
+			pthread_mutex_unlock(&l->qlock);
+			return -EBADF;
+		}
+		if (lock_try(l)) {
+			pthread_mutex_unlock(&l->qlock);
+			return 0;
+		}
+		uint32_t held = 1;
+		/* relaxed: qlock orders the queue; only the value matters. */
+		if (atomic_load_explicit(&l->word, memory_order_relaxed) == 2 ||
+		    atomic_compare_exchange_strong_explicit(&l->word, &held, 2,
+							    memory_order_relaxed,
+							    memory_order_relaxed))
+			break;
+		/* The holder let go meanwhile: try again. */
+	}
+	if (l->tail != NULL)
+		l->tail->next = &me;
+	else
+		l->head = &me;
+	l->tail = &me;
+	pthread_mutex_unlock(&l->qlock);
+
+	for (;;) {
+		/* acquire: pairs with the release store of GRANTED, which hands
+		 * over the previous holder's work, or of LOOK after `closing`. */
+		uint32_t st = atomic_load_explicit(&me.state, memory_order_acquire);
+		if (st == LOCKW_GRANTED)
+			return lock_owned(s, l);
+		uint64_t now = 0;
+		bool late = false;
+		if (deadline != NO_DEADLINE) {
+			now = tern_clock_ns();
+			late = now >= deadline;
+		}
+		if (late || sock_closing(s)) {
+			pthread_mutex_lock(&l->qlock);
+			/* relaxed: qlock orders it with the granting unlock. */
+			if (atomic_load_explicit(&me.state, memory_order_relaxed) ==
+			    LOCKW_GRANTED) {
+				pthread_mutex_unlock(&l->qlock);
+				/* acquire: as above, now that we own it. */
+				atomic_thread_fence(memory_order_acquire);
+				return lock_owned(s, l);
+			}
+			lock_dequeue(l, &me);
+			if (l->head == NULL)
+				/* relaxed: still held (by the holder), nobody queued. */
+				atomic_store_explicit(&l->word, 1, memory_order_relaxed);
+			pthread_mutex_unlock(&l->qlock);
+			return sock_closing(s) ? -EBADF : -EAGAIN;
+		}
+		tern_futex_wait(&me.state, LOCKW_WAITING,
+				deadline == NO_DEADLINE ? -1 : (int64_t)(deadline - now));
+	}
+}
+
+void
+sock_unlock(struct sock_lock *l)
+{
+	uint32_t held = 1;
+	/* release: pairs with the next holder's acquire in lock_try(). */
+	if (atomic_compare_exchange_strong_explicit(&l->word, &held, 0,
+						    memory_order_release,
+						    memory_order_relaxed))
+		return;
+	/* Waiters: hand the lock to the first, FIFO; word never reads free, so
+	 * nobody can take it in between. */
+	pthread_mutex_lock(&l->qlock);
+	struct sock_lock_waiter *w = l->head;
+	if (w == NULL) {
+		/* The last waiter gave up (timeout, close) after we saw 2.
+		 * release: as above. */
+		atomic_store_explicit(&l->word, 0, memory_order_release);
+	} else {
+		l->head = w->next;
+		if (l->head == NULL) {
+			l->tail = NULL;
+			/* relaxed: held (by w), nobody queued; qlock orders it. */
+			atomic_store_explicit(&l->word, 1, memory_order_relaxed);
+		}
+		/* release: w's acquire load sees our work under the lock. Once
+		 * w sees GRANTED it may return and its node (on its stack) go
+		 * away: the wake below may then hit a dead address, harmless
+		 * since every futex waiter re-checks its condition. */
+		atomic_store_explicit(&w->state, LOCKW_GRANTED, memory_order_release);
+		futex_wake_one(&w->state);
+	}
+	pthread_mutex_unlock(&l->qlock);
+}
+
+/* close(): every queued waiter looks at `closing` (set before this). */
+static void
+lock_wake_all(struct sock_lock *l)
+{
+	pthread_mutex_lock(&l->qlock);
+	for (struct sock_lock_waiter *w = l->head; w != NULL; w = w->next) {
+		uint32_t waiting = LOCKW_WAITING;
+		/* release: the waiter's acquire of LOOK sees `closing`. */
+		if (atomic_compare_exchange_strong_explicit(&w->state, &waiting, LOCKW_LOOK,
+							    memory_order_release,
+							    memory_order_relaxed))
+			futex_wake_one(&w->state);
+	}
+	pthread_mutex_unlock(&l->qlock);
+}
+
+/* Reserve the lowest free descriptor index (POSIX's rule). @return index or -1. */
+int
+sock_fd_alloc(void)
 {
 	int idx = -1;
 	pthread_mutex_lock(&fd_lock);
@@ -97,11 +355,13 @@ fd_alloc(void)
 		}
 	}
 	pthread_mutex_unlock(&fd_lock);
+	if (idx >= 0)
+		sock_fd_flags_set((uint32_t)idx, 0);   /* no FD_CLOEXEC, no F_SETFL flags */
 	return idx;
 }
 
-static void
-fd_release(uint32_t idx)
+void
+sock_fd_release(uint32_t idx)
 {
 	pthread_mutex_lock(&fd_lock);
 	fd_taken[idx] = false;
@@ -171,6 +431,8 @@ tern_api_socks_init(struct tern_rt *rt, uint32_t max_sockets)
 		t->socks[i].rt = rt;
 		t->socks[i].slot = i;
 		t->socks[i].fd = -1;
+		pthread_mutex_init(&t->socks[i].send_lock.qlock, NULL);
+		pthread_mutex_init(&t->socks[i].recv_lock.qlock, NULL);
 		t->free[i] = i;
 	}
 	t->cap = t->count = max_sockets;
@@ -191,7 +453,7 @@ tern_api_socks_close_all(struct tern_rt *rt)
 		uint32_t idx = (uint32_t)(s->fd - TERN_FD_BASE);
 		/* release: later callers see EBADF; nothing else to publish. */
 		atomic_store_explicit(&fd_table[idx], NULL, memory_order_release);
-		fd_release(idx);
+		sock_fd_release(idx);
 		s->fd = -1;
 	}
 }
@@ -205,6 +467,8 @@ tern_api_socks_fini(struct tern_rt *rt)
 		rxq_drain(s);
 		free(s->chan.rxq);
 		s->chan.rxq = NULL;
+		pthread_mutex_destroy(&s->send_lock.qlock);
+		pthread_mutex_destroy(&s->recv_lock.qlock);
 	}
 	pthread_mutex_destroy(&t->lock);
 	free(t->socks);
@@ -242,8 +506,13 @@ chan_init(struct tern_sock *s)
 	atomic_store_explicit(&c->so_error, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->flags, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->connecting, false, memory_order_relaxed);
+	atomic_store_explicit(&s->disconnecting, false, memory_order_relaxed);
 	atomic_store_explicit(&s->listening, false, memory_order_relaxed);
 	atomic_store_explicit(&c->waiters, 0, memory_order_relaxed);
+	/* The previous socket's close() waited for its calls, so nobody looks
+	 * at this flag until sock_publish() releases it. `calls` is left as is:
+	 * a stale sock_enter() may still be counted and will leave. */
+	atomic_store_explicit(&s->closing, false, memory_order_relaxed);
 	atomic_store_explicit(&s->timeout_ns, -1, memory_order_relaxed);
 	atomic_store_explicit(&s->rcvtimeo_ns, -1, memory_order_relaxed);
 	atomic_store_explicit(&s->sndtimeo_ns, -1, memory_order_relaxed);
@@ -251,6 +520,9 @@ chan_init(struct tern_sock *s)
 	atomic_store_explicit(&s->reuseaddr, false, memory_order_relaxed);
 	atomic_store_explicit(&s->connected, false, memory_order_relaxed);
 	atomic_store_explicit(&s->ttl, TTL_DEFAULT, memory_order_relaxed);
+	atomic_store_explicit(&s->shut, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->rcvlowat, 1, memory_order_relaxed);
+	sock_opts_init(s);
 	return 0;
 }
 
@@ -281,11 +553,13 @@ so_error_pending(struct tern_sock *s)
 	return atomic_load_explicit(&s->chan.so_error, memory_order_relaxed) != 0;
 }
 
+/* @p arg: also when the socket is shut for reading. */
 static bool
 ready_rx(struct tern_sock *s, uint32_t arg)
 {
-	(void)arg;
-	return !rte_ring_empty(s->chan.rxq) || so_error_pending(s);
+	/* relaxed: a state bit (shutdown() wakes the waiters after it). */
+	return !rte_ring_empty(s->chan.rxq) || so_error_pending(s) || sock_closing(s) ||
+	       (arg != 0 && (atomic_load_explicit(&s->shut, memory_order_relaxed) & SOCK_SHUT_RD));
 }
 
 /* Room in SO_SNDBUF for @p len more bytes (one datagram may always go). */
@@ -297,14 +571,16 @@ ready_tx(struct tern_sock *s, uint32_t len)
 	uint32_t tx = atomic_load_explicit(&s->chan.tx_bytes, memory_order_acquire);
 	/* relaxed: a setting. */
 	uint32_t lim = atomic_load_explicit(&s->chan.sndbuf, memory_order_relaxed);
-	return tx == 0 || (uint64_t)tx + len <= lim || so_error_pending(s);
+	return tx == 0 || (uint64_t)tx + len <= lim || so_error_pending(s) ||
+	       sock_closing(s);
 }
 
 /*
  * Wait until ready(s, arg) or the deadline (> now). INLINE: drive the inline
  * stacks. LCORE: spin briefly, then sleep on chan.wseq. The stack's side is:
- * produce; seq_cst fence; if (waiters) { bump wseq; futex wake }.
- * @return 0 when ready, -EAGAIN at the deadline.
+ * produce; seq_cst fence; if (waiters) { bump wseq; futex wake }. close()
+ * sets `closing`, then bumps wseq and wakes unconditionally.
+ * @return 0 when ready, -EAGAIN at the deadline, -EBADF when closing.
  */
 int
 sock_wait(struct tern_sock *s, sock_ready_fn ready, uint32_t arg, uint64_t deadline)
@@ -313,6 +589,8 @@ sock_wait(struct tern_sock *s, sock_ready_fn ready, uint32_t arg, uint64_t deadl
 
 	if (s->rt->mode == TERN_MODE_INLINE) {
 		for (;;) {
+			if (sock_closing(s))
+				return -EBADF;
 			if (ready(s, arg))
 				return 0;
 			if (deadline != NO_DEADLINE && tern_clock_ns() >= deadline)
@@ -323,6 +601,8 @@ sock_wait(struct tern_sock *s, sock_ready_fn ready, uint32_t arg, uint64_t deadl
 	}
 
 	for (unsigned i = 0; i < WAIT_SPIN; i++) {
+		if (sock_closing(s))
+			return -EBADF;
 		if (ready(s, arg))
 			return 0;
 		rte_pause();
@@ -339,7 +619,7 @@ sock_wait(struct tern_sock *s, sock_ready_fn ready, uint32_t arg, uint64_t deadl
 		/* seq_cst: orders the re-check's plain acquire loads (ring tail,
 		 * tx_bytes) after the increment in C11 terms, not just on x86. */
 		atomic_thread_fence(memory_order_seq_cst);
-		bool ok = ready(s, arg);
+		bool ok = sock_closing(s) || ready(s, arg);
 		uint64_t now = tern_clock_ns();
 		if (!ok && (deadline == NO_DEADLINE || now < deadline))
 			tern_futex_wait(&c->wseq, seq,
@@ -347,11 +627,24 @@ sock_wait(struct tern_sock *s, sock_ready_fn ready, uint32_t arg, uint64_t deadl
 					(int64_t)(deadline - now));
 		/* relaxed: the count is only a hint for the stack's wake. */
 		atomic_fetch_sub_explicit(&c->waiters, 1, memory_order_relaxed);
+		if (sock_closing(s))
+			return -EBADF;
 		if (ok || ready(s, arg))
 			return 0;
 		if (deadline != NO_DEADLINE && tern_clock_ns() >= deadline)
 			return -EAGAIN;
 	}
+}
+
+int
+sock_wait_held(struct tern_sock *s, struct sock_lock *l, sock_ready_fn ready,
+	       uint32_t arg, uint64_t deadline)
+{
+	/* relaxed: a hint for non-blocking contenders (see sock_lock()). */
+	atomic_store_explicit(&l->waiting, true, memory_order_relaxed);
+	int rc = sock_wait(s, ready, arg, deadline);
+	atomic_store_explicit(&l->waiting, false, memory_order_relaxed);
+	return rc;
 }
 
 /* ---- addresses ---- */
@@ -414,7 +707,7 @@ sock_reserve(struct tern_rt *rt, int type, int *idx, int *err)
 		*err = EMFILE;
 		return NULL;
 	}
-	*idx = fd_alloc();
+	*idx = sock_fd_alloc();
 	if (*idx < 0) {
 		slot_release(s);
 		*err = EMFILE;
@@ -422,7 +715,7 @@ sock_reserve(struct tern_rt *rt, int type, int *idx, int *err)
 	}
 	int rc = chan_init(s);
 	if (rc != 0) {
-		fd_release((uint32_t)*idx);
+		sock_fd_release((uint32_t)*idx);
 		slot_release(s);
 		*err = -rc;
 		return NULL;
@@ -434,7 +727,7 @@ sock_reserve(struct tern_rt *rt, int type, int *idx, int *err)
 void
 sock_unreserve(struct tern_sock *s, int idx)
 {
-	fd_release((uint32_t)idx);
+	sock_fd_release((uint32_t)idx);
 	slot_release(s);
 }
 
@@ -462,6 +755,8 @@ tern_socket_rt(struct tern_rt *rt, int domain, int type, int protocol)
 	if (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf))
 		return sock_fail(EINVAL);
 	int base = type & 0xf;
+	if (base > SOCK_PACKET)   /* Linux __sock_create: type >= SOCK_MAX */
+		return sock_fail(EINVAL);
 	if (base != SOCK_DGRAM && base != SOCK_STREAM)
 		return sock_fail(ESOCKTNOSUPPORT);
 	if (protocol != 0 && protocol != (base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
@@ -477,6 +772,8 @@ tern_socket_rt(struct tern_rt *rt, int domain, int type, int protocol)
 	if (type & SOCK_NONBLOCK)
 		/* relaxed: not yet shared (published below). */
 		atomic_store_explicit(&s->timeout_ns, 0, memory_order_relaxed);
+	if (type & SOCK_CLOEXEC)
+		sock_fd_flags_set((uint32_t)idx, FD_CLOEXEC);
 	struct tern_req req = {
 		.op = TERN_REQ_OPEN, .sock = s->slot, .type = base, .chan = &s->chan,
 	};
@@ -488,44 +785,59 @@ tern_socket_rt(struct tern_rt *rt, int domain, int type, int protocol)
 	return sock_publish(s, idx);
 }
 
-int
-tern_bind(int fd, const struct sockaddr *addr, socklen_t len)
+/* @return 0 or -errno. */
+static int
+sock_bind(struct tern_sock *s, const struct sockaddr *addr, socklen_t len)
 {
-	struct tern_sock *s = sock_get(fd);
-	if (s == NULL)
-		return -1;
+	/* Linux move_addr_to_kernel(): a length past sockaddr_storage is
+	 * EINVAL, an address it cannot read EFAULT; then inet_bind's own
+	 * length check. */
+	if (len > sizeof(struct sockaddr_storage))
+		return -EINVAL;
+	if (addr == NULL && len > 0)
+		return -EFAULT;
 	if (addr == NULL || len < sizeof(struct sockaddr_in))
-		return sock_fail(EINVAL);
+		return -EINVAL;
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
 	uint32_t a = ntohl(sin->sin_addr.s_addr);
 	/* Linux inet_bind: AF_UNSPEC is tolerated for INADDR_ANY only. */
 	if (sin->sin_family != AF_INET &&
 	    (sin->sin_family != AF_UNSPEC || a != INADDR_ANY))
-		return sock_fail(EAFNOSUPPORT);
+		return -EAFNOSUPPORT;
 	/* Linux: the address must be local, broadcast or multicast (the stack
 	 * decides on multicast). */
 	if (a != INADDR_ANY && a != s->rt->ip && !is_broadcast(s->rt, a) &&
 	    !IN_MULTICAST(a))
-		return sock_fail(EADDRNOTAVAIL);
+		return -EADDRNOTAVAIL;
 	struct tern_req req = {
 		.op = TERN_REQ_BIND, .sock = s->slot, .addr = a,
 		.port = ntohs(sin->sin_port),
 	};
-	int rc = tern_api_request(s->rt, &req);
+	return tern_api_request(s->rt, &req);
+}
+
+int
+tern_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct tern_sock *s = sock_enter(fd);
+	if (s == NULL)
+		return -1;
+	int rc = sock_bind(s, addr, len);
+	sock_leave(s);
 	return rc == 0 ? 0 : sock_fail(-rc);
 }
 
 /* @return 0 or -errno. */
 static int
-sock_connect(int fd, const struct sockaddr *addr, socklen_t len)
+sock_connect_in(struct tern_sock *s, const struct sockaddr *addr, socklen_t len)
 {
-	struct tern_sock *s = sock_get(fd);
-	if (s == NULL)
-		return -EBADF;
 	/* Linux inet_dgram_connect: AF_UNSPEC needs only the family field. */
 	if (addr == NULL || len < sizeof(addr->sa_family))
 		return -EINVAL;
 	if (s->type == SOCK_STREAM) {
+		/* Linux __inet_stream_connect(): AF_UNSPEC disconnects. */
+		if (addr->sa_family == AF_UNSPEC)
+			return stream_disconnect(s);
 		uint32_t a;
 		uint16_t p;
 		int rc = dest_parse(addr, len, &a, &p);
@@ -550,6 +862,18 @@ sock_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return rc;
 }
 
+/* @return 0 or -errno. */
+static int
+sock_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct tern_sock *s = sock_enter(fd);
+	if (s == NULL)
+		return -errno;
+	int rc = sock_connect_in(s, addr, len);
+	sock_leave(s);
+	return rc;
+}
+
 int
 tern_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
@@ -563,18 +887,51 @@ tern_connect_ex(int fd, const struct sockaddr *addr, socklen_t len)
 	return -sock_connect(fd, addr, len);
 }
 
+/* Make every call inside @p s return (blocking ones with EBADF: Linux
+ * would let them block on, see tern_close() in tern.h) and wait until the
+ * last has left. */
+static void
+sock_close_calls(struct tern_sock *s)
+{
+	/* seq_cst: the store of the pairing with sock_leave(). */
+	atomic_store_explicit(&s->closing, true, memory_order_seq_cst);
+	/* release: a sleeper that sees the new wseq sees `closing`. Always
+	 * bump and wake: the futex compares wseq, so no sleeper can miss it. */
+	atomic_fetch_add_explicit(&s->chan.wseq, 1, memory_order_release);
+	tern_futex_wake(&s->chan.wseq);
+	lock_wake_all(&s->send_lock);
+	lock_wake_all(&s->recv_lock);
+	for (;;) {
+		/* seq_cst: the load of the pairing with sock_enter(). */
+		uint32_t n = atomic_load_explicit(&s->calls, memory_order_seq_cst);
+		if (n == 0)
+			break;
+		/* The last call out wakes us (sock_leave()); a changed count
+		 * makes the wait return at once. */
+		tern_futex_wait(&s->calls, n, -1);
+	}
+}
+
 int
 tern_close(int fd)
 {
+	if (epoll_is(fd)) {
+		int rc = epoll_close(fd);
+		return rc == 0 ? 0 : sock_fail(-rc);
+	}
 	struct tern_sock *s = sock_get(fd);
 	if (s == NULL)
 		return -1;
 	uint32_t idx = (uint32_t)(fd - TERN_FD_BASE);
-	/* acq_rel: only one closer wins the descriptor; later calls see EBADF. */
+	/* seq_cst: only one closer wins the descriptor; later calls see EBADF.
+	 * The store of the pairing with sock_enter()'s re-read. */
 	if (!atomic_compare_exchange_strong_explicit(&fd_table[idx], &s, NULL,
-						     memory_order_acq_rel,
+						     memory_order_seq_cst,
 						     memory_order_relaxed))
 		return sock_fail(EBADF);
+	sock_close_calls(s);
+	/* Linux drops a closed socket from every epoll set. */
+	sock_watch_close(s);
 	struct tern_req req = { .op = TERN_REQ_CLOSE, .sock = s->slot };
 	tern_api_request(s->rt, &req);
 	/* release: datagrams still in the submit ring carry the old generation
@@ -582,7 +939,7 @@ tern_close(int fd)
 	atomic_fetch_add_explicit(&s->chan.gen, 1, memory_order_release);
 	rxq_drain(s);
 	s->fd = -1;
-	fd_release(idx);
+	sock_fd_release(idx);
 	slot_release(s);
 	return 0;
 }
@@ -635,6 +992,10 @@ sock_send(struct tern_sock *s, const void *buf, size_t len, int flags,
 	int32_t err = atomic_exchange_explicit(&s->chan.so_error, 0, memory_order_acquire);
 	if (err != 0)
 		return -err;
+	/* Linux sock_alloc_send_pskb(): after the pending error, a socket
+	 * shut for sending says EPIPE. relaxed: a state bit. */
+	if (atomic_load_explicit(&s->shut, memory_order_relaxed) & SOCK_SHUT_WR)
+		return -EPIPE;
 
 	uint64_t deadline = sock_deadline(s, flags, &s->sndtimeo_ns);
 	while (!ready_tx(s, (uint32_t)len)) {
@@ -657,7 +1018,8 @@ sock_send(struct tern_sock *s, const void *buf, size_t len, int flags,
 		uint64_t until = deadline == 0 ? 0 : tern_clock_ns() + NOMBUF_WAIT_NS;
 		if (deadline != NO_DEADLINE && until > deadline)
 			until = deadline;
-		while (m == NULL && until != 0 && tern_clock_ns() < until) {
+		while (m == NULL && until != 0 && tern_clock_ns() < until &&
+		       !sock_closing(s)) {
 			if (s->rt->mode == TERN_MODE_INLINE)
 				tern_api_drive();
 			else
@@ -692,10 +1054,11 @@ sock_send(struct tern_sock *s, const void *buf, size_t len, int flags,
 ssize_t
 tern_send(int fd, const void *buf, size_t len, int flags)
 {
-	struct tern_sock *s = sock_get(fd);
+	struct tern_sock *s = sock_enter(fd);
 	if (s == NULL)
 		return -1;
 	ssize_t rc = sock_send(s, buf, len, flags, NULL, 0);
+	sock_leave(s);
 	return rc >= 0 ? rc : sock_fail((int)-rc);
 }
 
@@ -703,10 +1066,11 @@ ssize_t
 tern_sendto(int fd, const void *buf, size_t len, int flags,
 	    const struct sockaddr *to, socklen_t tolen)
 {
-	struct tern_sock *s = sock_get(fd);
+	struct tern_sock *s = sock_enter(fd);
 	if (s == NULL)
 		return -1;
 	ssize_t rc = sock_send(s, buf, len, flags, to, tolen);
+	sock_leave(s);
 	return rc >= 0 ? rc : sock_fail((int)-rc);
 }
 
@@ -773,7 +1137,14 @@ sock_recv(struct tern_sock *s, void *buf, size_t len, int flags,
 		}
 		if (deadline == 0)
 			return -EAGAIN;
-		int rc = sock_wait(s, ready_rx, 0, deadline);
+		/* Linux __skb_wait_for_more_packets(): a receive that would
+		 * block ends at once with 0 when the socket is shut for reading.
+		 * Under a socket-module timeout the kernel socket never blocks
+		 * (Python waits, and sees EAGAIN to the end). relaxed: settings. */
+		bool kblock = atomic_load_explicit(&s->timeout_ns, memory_order_relaxed) < 0;
+		if (kblock && (atomic_load_explicit(&s->shut, memory_order_relaxed) & SOCK_SHUT_RD))
+			return 0;
+		int rc = sock_wait(s, ready_rx, kblock, deadline);
 		if (rc != 0)
 			return rc;
 	}
@@ -782,10 +1153,11 @@ sock_recv(struct tern_sock *s, void *buf, size_t len, int flags,
 ssize_t
 tern_recv(int fd, void *buf, size_t len, int flags)
 {
-	struct tern_sock *s = sock_get(fd);
+	struct tern_sock *s = sock_enter(fd);
 	if (s == NULL)
 		return -1;
 	ssize_t rc = sock_recv(s, buf, len, flags, NULL, NULL);
+	sock_leave(s);
 	return rc >= 0 ? rc : sock_fail((int)-rc);
 }
 
@@ -793,10 +1165,11 @@ ssize_t
 tern_recvfrom(int fd, void *buf, size_t len, int flags,
 	      struct sockaddr *from, socklen_t *fromlen)
 {
-	struct tern_sock *s = sock_get(fd);
+	struct tern_sock *s = sock_enter(fd);
 	if (s == NULL)
 		return -1;
 	ssize_t rc = sock_recv(s, buf, len, flags, from, fromlen);
+	sock_leave(s);
 	return rc >= 0 ? rc : sock_fail((int)-rc);
 }
 
@@ -805,13 +1178,16 @@ tern_recvfrom(int fd, void *buf, size_t len, int flags,
 static int
 sock_getname(int fd, struct sockaddr *addr, socklen_t *len, bool peer)
 {
-	struct tern_sock *s = sock_get(fd);
+	struct tern_sock *s = sock_enter(fd);
 	if (s == NULL)
 		return -1;
-	if (addr == NULL || len == NULL)
+	if (addr == NULL || len == NULL) {
+		sock_leave(s);
 		return sock_fail(EFAULT);
+	}
 	struct tern_req req = { .op = TERN_REQ_GETNAME, .sock = s->slot };
 	int rc = tern_api_request(s->rt, &req);
+	sock_leave(s);
 	if (rc != 0)
 		return sock_fail(-rc);
 	if (peer) {
@@ -836,286 +1212,7 @@ tern_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	return sock_getname(fd, addr, len, true);
 }
 
-/* ---- options ---- */
-
-static int64_t
-tv_to_ns(const struct timeval *tv)
-{
-	/* Linux sock_set_timeout: a negative time means "do not wait",
-	 * zero means forever. */
-	if (tv->tv_sec < 0)
-		return 0;
-	if (tv->tv_sec == 0 && tv->tv_usec == 0)
-		return -1;
-	if (tv->tv_sec >= INT64_MAX / (int64_t)TERN_NS_PER_SEC - 1)
-		return -1;
-	return (int64_t)tv->tv_sec * (int64_t)TERN_NS_PER_SEC + (int64_t)tv->tv_usec * 1000;
-}
-
-static void
-ns_to_tv(int64_t ns, struct timeval *tv)
-{
-	if (ns <= 0) {
-		tv->tv_sec = 0;
-		tv->tv_usec = 0;
-		return;
-	}
-	tv->tv_sec = ns / (int64_t)TERN_NS_PER_SEC;
-	tv->tv_usec = (ns % (int64_t)TERN_NS_PER_SEC) / 1000;
-}
-
-/* Linux sock_setsockopt for SO_RCVBUF/SO_SNDBUF: clamp to the maximum,
- * double it (room for bookkeeping), never below the minimum. */
-static uint32_t
-buf_size(int val, uint32_t min)
-{
-	uint32_t v = (uint32_t)val;   /* negative becomes huge, as Linux's min_t(u32) */
-	if (v > BUF_MAX)
-		v = BUF_MAX;
-	v *= 2;
-	return v < min ? min : v;
-}
-
-static int
-forward_opt(struct tern_sock *s, int level, int name, int64_t val)
-{
-	struct tern_req req = {
-		.op = TERN_REQ_SETOPT, .sock = s->slot, .level = level, .name = name,
-		.ival = val,
-	};
-	return tern_api_request(s->rt, &req);
-}
-
-int
-tern_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
-{
-	struct tern_sock *s = sock_get(fd);
-	if (s == NULL)
-		return -1;
-	if (val == NULL && len > 0)
-		return sock_fail(EFAULT);
-	int rc = 0;
-	int iv = 0;
-
-	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
-		struct timeval tv;
-		if (val == NULL || len < sizeof(tv))
-			return sock_fail(EINVAL);
-		memcpy(&tv, val, sizeof(tv));
-		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
-			return sock_fail(EDOM);
-		/* relaxed: a setting, read by the next blocking call. */
-		atomic_store_explicit(name == SO_RCVTIMEO ? &s->rcvtimeo_ns : &s->sndtimeo_ns,
-				      tv_to_ns(&tv), memory_order_relaxed);
-		return 0;
-	}
-	if (s->type == SOCK_STREAM && level == IPPROTO_TCP && name == TCP_CONGESTION) {
-		struct tern_req req = { .op = TERN_REQ_SETOPT, .sock = s->slot,
-					.level = level, .name = name };
-		if (val == NULL || len == 0)
-			return sock_fail(EINVAL);
-		memcpy(req.str, val, len < sizeof(req.str) - 1 ? len : sizeof(req.str) - 1);
-		rc = tern_api_request(s->rt, &req);
-		return rc == 0 ? 0 : sock_fail(-rc);
-	}
-	if (s->type == SOCK_STREAM && level == SOL_SOCKET && name == SO_LINGER) {
-		struct linger lg;
-		if (val == NULL || len < sizeof(lg))
-			return sock_fail(EINVAL);
-		memcpy(&lg, val, sizeof(lg));
-		rc = forward_opt(s, level, name, lg.l_onoff ? lg.l_linger : -1);
-		return rc == 0 ? 0 : sock_fail(-rc);
-	}
-	if (level != SOL_SOCKET && level != IPPROTO_IP &&
-	    !(level == IPPROTO_TCP && s->type == SOCK_STREAM))
-		return sock_fail(ENOPROTOOPT);
-	if (val == NULL || len < sizeof(int))
-		return sock_fail(EINVAL);
-	memcpy(&iv, val, sizeof(iv));
-	if (level == IPPROTO_TCP) {
-		/* TCP_NODELAY, TCP_MAXSEG, TCP_KEEP*: the stack validates. */
-		rc = forward_opt(s, level, name, iv);
-		return rc == 0 ? 0 : sock_fail(-rc);
-	}
-
-	if (level == SOL_SOCKET) {
-		switch (name) {
-		case SO_BROADCAST:
-		case SO_REUSEADDR:
-			rc = forward_opt(s, level, name, iv != 0);
-			if (rc == 0)
-				/* relaxed: a cached setting. */
-				atomic_store_explicit(name == SO_BROADCAST ? &s->broadcast :
-						      &s->reuseaddr, iv != 0,
-						      memory_order_relaxed);
-			break;
-		case SO_RCVBUF:
-			/* relaxed: a limit the stack reads per datagram. */
-			atomic_store_explicit(&s->chan.rcvbuf, buf_size(iv, MIN_RCVBUF),
-					      memory_order_relaxed);
-			if (s->type == SOCK_STREAM)   /* TCP sizes its window from it */
-				rc = forward_opt(s, level, name, buf_size(iv, MIN_RCVBUF));
-			break;
-		case SO_SNDBUF:
-			/* relaxed: as above. */
-			atomic_store_explicit(&s->chan.sndbuf, buf_size(iv, MIN_SNDBUF),
-					      memory_order_relaxed);
-			if (s->type == SOCK_STREAM)
-				rc = forward_opt(s, level, name, buf_size(iv, MIN_SNDBUF));
-			break;
-		case SO_KEEPALIVE:
-			rc = s->type == SOCK_STREAM ? forward_opt(s, level, name, iv != 0) : 0;
-			break;
-		case SO_TYPE:
-		case SO_ERROR:
-		case SO_PROTOCOL:
-		case SO_DOMAIN:
-			rc = -ENOPROTOOPT;   /* read-only, as Linux */
-			break;
-		default:
-			rc = -ENOPROTOOPT;
-			break;
-		}
-	} else {
-		switch (name) {
-		case IP_TOS:
-			rc = forward_opt(s, level, name, iv);
-			break;
-		case IP_TTL:
-			/* Linux do_ip_setsockopt: -1 restores the default. */
-			if (iv == -1)
-				iv = TTL_DEFAULT;
-			if (iv < 1 || iv > 255) {
-				rc = -EINVAL;
-				break;
-			}
-			rc = forward_opt(s, level, name, iv);
-			if (rc == 0)
-				/* relaxed: a cached setting. */
-				atomic_store_explicit(&s->ttl, iv, memory_order_relaxed);
-			break;
-		default:
-			rc = -ENOPROTOOPT;
-			break;
-		}
-	}
-	return rc == 0 ? 0 : sock_fail(-rc);
-}
-
-int
-tern_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
-{
-	struct tern_sock *s = sock_get(fd);
-	if (s == NULL)
-		return -1;
-	if (val == NULL || len == NULL)
-		return sock_fail(EFAULT);
-
-	if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
-		struct timeval tv;
-		/* relaxed: a setting. */
-		ns_to_tv(atomic_load_explicit(name == SO_RCVTIMEO ? &s->rcvtimeo_ns :
-					      &s->sndtimeo_ns, memory_order_relaxed), &tv);
-		size_t n = *len < sizeof(tv) ? *len : sizeof(tv);
-		memcpy(val, &tv, n);
-		*len = (socklen_t)n;
-		return 0;
-	}
-
-	if (s->type == SOCK_STREAM &&
-	    (level == IPPROTO_TCP ||
-	     (level == SOL_SOCKET && (name == SO_KEEPALIVE || name == SO_LINGER)) ||
-	     (level == IPPROTO_IP && name == IP_TOS))) {
-		struct tern_req req = { .op = TERN_REQ_GETOPT, .sock = s->slot,
-					.level = level, .name = name };
-		struct tcp_info ti;
-		memset(&ti, 0, sizeof(ti));
-		if (level == IPPROTO_TCP && name == TCP_INFO) {
-			req.buf = &ti;
-			req.buflen = sizeof(ti);
-		}
-		int rc = tern_api_request(s->rt, &req);
-		if (rc != 0)
-			return sock_fail(-rc);
-		const void *src = &req.ival;
-		size_t have;
-		int iv32 = (int)req.ival;
-		struct linger lg = { .l_onoff = req.ival >= 0, .l_linger = req.ival >= 0 ? (int)req.ival : 0 };
-		if (level == IPPROTO_TCP && name == TCP_INFO) {
-			src = &ti;
-			have = req.buflen;
-		} else if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
-			src = req.str;
-			have = strnlen(req.str, sizeof(req.str)) + 1;
-		} else if (level == SOL_SOCKET && name == SO_LINGER) {
-			src = &lg;
-			have = sizeof(lg);
-		} else {
-			src = &iv32;
-			have = sizeof(iv32);
-		}
-		size_t n = *len < have ? *len : have;
-		memcpy(val, src, n);
-		*len = (socklen_t)n;
-		return 0;
-	}
-	int iv = 0;
-	if (level == SOL_SOCKET) {
-		switch (name) {
-		/* relaxed, all loads here: settings and cached values. */
-		case SO_BROADCAST:
-			iv = atomic_load_explicit(&s->broadcast, memory_order_relaxed);
-			break;
-		case SO_REUSEADDR:
-			iv = atomic_load_explicit(&s->reuseaddr, memory_order_relaxed);
-			break;
-		case SO_RCVBUF:
-			iv = (int)atomic_load_explicit(&s->chan.rcvbuf, memory_order_relaxed);
-			break;
-		case SO_SNDBUF:
-			iv = (int)atomic_load_explicit(&s->chan.sndbuf, memory_order_relaxed);
-			break;
-		case SO_ERROR:
-			/* acquire: pairs with the stack's release of the error. */
-			iv = atomic_exchange_explicit(&s->chan.so_error, 0, memory_order_acquire);
-			break;
-		case SO_TYPE:
-			iv = s->type;
-			break;
-		case SO_PROTOCOL:
-			iv = s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-			break;
-		case SO_ACCEPTCONN:
-			/* relaxed: set once by listen(). */
-			iv = atomic_load_explicit(&s->listening, memory_order_relaxed);
-			break;
-		case SO_KEEPALIVE:
-			iv = 0;   /* datagram sockets: never */
-			break;
-		case SO_DOMAIN:
-			iv = AF_INET;
-			break;
-		default:
-			return sock_fail(ENOPROTOOPT);
-		}
-	} else if (level == IPPROTO_IP) {
-		switch (name) {
-		case IP_TTL:
-			/* relaxed: a cached setting. */
-			iv = atomic_load_explicit(&s->ttl, memory_order_relaxed);
-			break;
-		default:
-			return sock_fail(ENOPROTOOPT);
-		}
-	} else {
-		return sock_fail(ENOPROTOOPT);
-	}
-	/* Linux sock_getsockopt: copy min(len, sizeof(int)). */
-	size_t n = *len < sizeof(iv) ? *len : sizeof(iv);
-	memcpy(val, &iv, n);
-	*len = (socklen_t)n;
-	return 0;
-}
+/* ---- options: sockopt.c ---- */
 
 /* ---- socket module timeouts ---- */
 

@@ -7,6 +7,7 @@
  * Called from socket.c's calls for SOCK_STREAM sockets.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
@@ -36,18 +37,28 @@ chan_flags(const struct tern_sock *s)
 int
 tern_listen(int fd, int backlog)
 {
-	struct tern_sock *s = sock_get(fd);
+	struct tern_sock *s = sock_enter(fd);
 	if (s == NULL)
 		return -1;
-	if (s->type != SOCK_STREAM)
-		return sock_fail(EOPNOTSUPP);
-	struct tern_req req = { .op = TERN_REQ_LISTEN, .sock = s->slot, .ival = backlog };
-	int rc = tern_api_request(s->rt, &req);
-	if (rc != 0)
-		return sock_fail(-rc);
-	/* relaxed: read by SO_ACCEPTCONN and accept()'s check only. */
-	atomic_store_explicit(&s->listening, true, memory_order_relaxed);
-	return 0;
+	int rc = -EOPNOTSUPP;
+	/* relaxed: this socket's own memos. Linux inet_listen(): only an
+	 * unconnected socket (not one that connected, even if the connection
+	 * is gone since, nor one with a connect outstanding). */
+	if (s->type == SOCK_STREAM &&
+	    (atomic_load_explicit(&s->connected, memory_order_relaxed) ||
+	     atomic_load_explicit(&s->connecting, memory_order_relaxed) ||
+	     atomic_load_explicit(&s->disconnecting, memory_order_relaxed))) {
+		rc = -EINVAL;
+	} else if (s->type == SOCK_STREAM) {
+		struct tern_req req = { .op = TERN_REQ_LISTEN, .sock = s->slot,
+					.ival = backlog };
+		rc = tern_api_request(s->rt, &req);
+		if (rc == 0)
+			/* relaxed: read by SO_ACCEPTCONN and accept()'s check only. */
+			atomic_store_explicit(&s->listening, true, memory_order_relaxed);
+	}
+	sock_leave(s);
+	return rc == 0 ? 0 : sock_fail(-rc);
 }
 
 static bool
@@ -57,31 +68,33 @@ ready_accept(struct tern_sock *s, uint32_t arg)
 	/* relaxed: a listener's rx_bytes counts connections; the accept
 	 * request that follows is what takes one. */
 	return atomic_load_explicit(&s->chan.rx_bytes, memory_order_relaxed) > 0 ||
-	       atomic_load_explicit(&s->chan.so_error, memory_order_relaxed) != 0;
+	       atomic_load_explicit(&s->chan.so_error, memory_order_relaxed) != 0 ||
+	       sock_closing(s);
 }
 
-int
-tern_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+/* Several threads may accept on one listener at once: each asks the stack,
+ * which hands each queued connection to exactly one request; the others
+ * hear -EAGAIN and wait again. @return the new fd or -errno. */
+static int
+stream_accept(struct tern_sock *s, struct sockaddr *addr, socklen_t *len, int flags)
 {
-	struct tern_sock *s = sock_get(fd);
-	if (s == NULL)
-		return -1;
 	if (s->type != SOCK_STREAM)
-		return sock_fail(EOPNOTSUPP);
+		return -EOPNOTSUPP;
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
-		return sock_fail(EINVAL);
+		return -EINVAL;
 	/* relaxed: set once by listen(). */
 	if (!atomic_load_explicit(&s->listening, memory_order_relaxed))
-		return sock_fail(EINVAL);
+		return -EINVAL;
 	uint64_t deadline = sock_deadline(s, 0, &s->rcvtimeo_ns);
 	/* Nothing queued and no waiting allowed: answer without a round trip
 	 * to the stack (a polling server asks this every loop). */
 	if (deadline == 0 && !ready_accept(s, 0))
-		return sock_fail(EAGAIN);
+		return -EAGAIN;
 	int idx, err;
 	struct tern_sock *ns = sock_reserve(s->rt, SOCK_STREAM, &idx, &err);
 	if (ns == NULL)
-		return sock_fail(err);
+		return -err;
+	sock_opts_inherit(ns, s);   /* before ACCEPT: the stack reads its buffer sizes */
 	struct tern_req req;
 	for (;;) {
 		req = (struct tern_req){ .op = TERN_REQ_ACCEPT, .sock = s->slot,
@@ -89,23 +102,37 @@ tern_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 		int rc = tern_api_request(s->rt, &req);
 		if (rc == 0)
 			break;
-		if (rc != -EAGAIN || deadline == 0 ||
-		    sock_wait(s, ready_accept, 0, deadline) != 0) {
+		if (rc == -EAGAIN && deadline != 0)
+			rc = sock_wait(s, ready_accept, 0, deadline);
+		if (rc == 0)
+			rc = -sock_take_error(s);
+		if (rc != 0) {
 			sock_unreserve(ns, idx);
-			return sock_fail(-rc == EAGAIN ? EAGAIN : -rc);
-		}
-		int e = sock_take_error(s);
-		if (e != 0) {
-			sock_unreserve(ns, idx);
-			return sock_fail(e);
+			return rc;
 		}
 	}
+	/* relaxed: not yet shared (published below). Linux inet_accept():
+	 * the new socket is SS_CONNECTED. */
+	atomic_store_explicit(&ns->connected, true, memory_order_relaxed);
 	if (flags & SOCK_NONBLOCK)
 		/* relaxed: not yet shared (published below). */
 		atomic_store_explicit(&ns->timeout_ns, 0, memory_order_relaxed);
+	if (flags & SOCK_CLOEXEC)
+		sock_fd_flags_set((uint32_t)idx, FD_CLOEXEC);
 	if (addr != NULL && len != NULL)
 		sock_name_out(req.raddr, req.rport, addr, len);
 	return sock_publish(ns, idx);
+}
+
+int
+tern_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	struct tern_sock *s = sock_enter(fd);
+	if (s == NULL)
+		return -1;
+	int rc = stream_accept(s, addr, len, flags);
+	sock_leave(s);
+	return rc >= 0 ? rc : sock_fail(-rc);
 }
 
 int
@@ -121,49 +148,127 @@ ready_connected(struct tern_sock *s, uint32_t arg)
 {
 	(void)arg;
 	return (chan_flags(s) & (TERN_CHAN_CONNECTED | TERN_CHAN_DEAD)) != 0 ||
-	       atomic_load_explicit(&s->chan.so_error, memory_order_relaxed) != 0;
+	       atomic_load_explicit(&s->chan.so_error, memory_order_relaxed) != 0 ||
+	       sock_closing(s);
+}
+
+/* Forget a connection's traces on this side after a disconnect (Linux
+ * tcp_disconnect() purges the receive queue and clears sk_shutdown;
+ * inet's sock->state is SS_UNCONNECTED). The stack cleared its flags. */
+static void
+stream_forget(struct tern_sock *s)
+{
+	/* relaxed, all: this socket's own memos (Linux's sock->state). */
+	atomic_store_explicit(&s->connecting, false, memory_order_relaxed);
+	atomic_store_explicit(&s->connected, false, memory_order_relaxed);
+	atomic_store_explicit(&s->disconnecting, false, memory_order_relaxed);
+	atomic_store_explicit(&s->listening, false, memory_order_relaxed);
+	atomic_store_explicit(&s->shut, 0, memory_order_relaxed);
+	void *objs[PEEK_BURST];
+	unsigned n;
+	while ((n = rte_ring_dequeue_burst(s->chan.rxq, objs, PEEK_BURST, NULL)) > 0) {
+		for (unsigned i = 0; i < n; i++) {
+			struct rte_mbuf *m = objs[i];
+			/* relaxed: as ring_copy()'s. */
+			atomic_fetch_sub_explicit(&s->chan.rx_bytes, m->data_len,
+						  memory_order_relaxed);
+			rte_pktmbuf_free(m);
+		}
+	}
 }
 
 int
+stream_disconnect(struct tern_sock *s)
+{
+	struct tern_req req = { .op = TERN_REQ_CONNECT, .sock = s->slot, .unspec = true };
+	int rc = tern_api_request(s->rt, &req);
+	if (rc == 0)
+		stream_forget(s);
+	return rc;
+}
+
+/* A connection attempt still waits for its answer (Linux: SYN-SENT). */
+static bool
+syn_pending(struct tern_sock *s)
+{
+	/* relaxed: this socket's own memo. */
+	return atomic_load_explicit(&s->connecting, memory_order_relaxed) &&
+	       !(chan_flags(s) & (TERN_CHAN_CONNECTED | TERN_CHAN_DEAD));
+}
+
+/*
+ * Linux's __inet_stream_connect() over the memos `connected` (SS_CONNECTED)
+ * and `connecting` (SS_CONNECTING; it stays set after a non-blocking
+ * connect completes or fails, until connect() is called again): the call
+ * that sends the SYN says EINPROGRESS and a later one EALREADY while the
+ * answer is pending (also when a blocking wait under SO_SNDTIMEO ends);
+ * once answered the next call reports the outcome: 0 (and EISCONN after
+ * that), or the error, after which the socket is unconnected again
+ * (tcp_disconnect) and may connect anew.
+ * Under a socket-module timeout (settimeout(t > 0)) the socket is
+ * O_NONBLOCK underneath and the wait is Python's (internal_connect): EAGAIN
+ * when it runs out, EALREADY at once on the next call, and the outcome
+ * read from SO_ERROR with the socket left as the kernel has it.
+ */
+int
 stream_connect(struct tern_sock *s, uint32_t addr, uint16_t port)
 {
-	uint32_t fl = chan_flags(s);
-	/* relaxed, here and below: the flag is only this socket's own memo. */
-	bool connecting = atomic_load_explicit(&s->connecting, memory_order_relaxed);
-	if (connecting && (fl & TERN_CHAN_DEAD)) {
-		/* A non-blocking connect that failed: report why, once. */
-		atomic_store_explicit(&s->connecting, false, memory_order_relaxed);
-		int e = sock_take_error(s);
-		return -(e != 0 ? e : ECONNREFUSED);
-	}
-	if (fl & TERN_CHAN_CONNECTED) {
-		if (connecting) {
-			/* The first connect() after a non-blocking one completed:
-			 * Linux reports EISCONN too. */
-			atomic_store_explicit(&s->connecting, false, memory_order_relaxed);
-		}
+	/* relaxed, the memos here and below: this socket's own. */
+	if (atomic_load_explicit(&s->connected, memory_order_relaxed))
 		return -EISCONN;
-	}
-	uint64_t deadline = sock_deadline(s, 0, &s->sndtimeo_ns);
-	if (!connecting) {
+	if (atomic_load_explicit(&s->disconnecting, memory_order_relaxed))
+		return -EINVAL;   /* SS_DISCONNECTING: only AF_UNSPEC helps */
+	int64_t pytimeo = atomic_load_explicit(&s->timeout_ns, memory_order_relaxed);
+	int err;
+	bool asked = false;   /* this call asked the stack (or raced one that did) */
+	if (atomic_load_explicit(&s->connecting, memory_order_relaxed)) {
+		err = EALREADY;
+	} else {
+		asked = true;
 		struct tern_req req = { .op = TERN_REQ_CONNECT, .sock = s->slot,
 					.addr = addr, .port = port };
 		int rc = tern_api_request(s->rt, &req);
+		/* -EALREADY: another thread's connect() won the race: as
+		 * Linux's second connect, this one waits for that handshake. */
+		if (rc != 0 && rc != -EALREADY)
+			return rc;
+		if (rc == 0)
+			atomic_store_explicit(&s->connecting, true, memory_order_relaxed);
+		err = rc == 0 ? EINPROGRESS : EALREADY;
+	}
+	/* The call that sent the SYN waits (or says EINPROGRESS) whatever
+	 * came back meanwhile: Linux decides under the socket lock, before
+	 * the answer can be processed. */
+	if (asked || syn_pending(s)) {
+		if (pytimeo > 0) {
+			if (err != EINPROGRESS)
+				return -err;
+			int rc = sock_wait(s, ready_connected, 0,
+					   tern_clock_ns() + (uint64_t)pytimeo);
+			if (rc != 0)
+				return rc;   /* -EAGAIN: socket.timeout */
+			return -sock_take_error(s);
+		}
+		uint64_t deadline = sock_deadline(s, 0, &s->sndtimeo_ns);
+		if (deadline == 0)
+			return -err;
+		int rc = sock_wait(s, ready_connected, 0, deadline);
+		if (rc == -EAGAIN)
+			return -err;   /* Linux: SO_SNDTIMEO ran out; still pending */
 		if (rc != 0)
 			return rc;
-		atomic_store_explicit(&s->connecting, true, memory_order_relaxed);
-		if (deadline == 0)
-			return -EINPROGRESS;
-	} else if (deadline == 0) {
-		return -EALREADY;
 	}
-	if (sock_wait(s, ready_connected, 0, deadline) != 0)
-		return -EINPROGRESS;   /* Linux: a timed-out blocking connect */
-	atomic_store_explicit(&s->connecting, false, memory_order_relaxed);
-	if (chan_flags(s) & TERN_CHAN_CONNECTED)
+	uint32_t fl = chan_flags(s);
+	if ((fl & TERN_CHAN_CONNECTED) && !(fl & TERN_CHAN_DEAD)) {
+		atomic_store_explicit(&s->connecting, false, memory_order_relaxed);
+		atomic_store_explicit(&s->connected, true, memory_order_relaxed);
 		return 0;
+	}
+	/* CLOSE: refused, reset, timed out, unreachable. Linux's sock_error
+	 * path: the error (ECONNABORTED once it was read), then disconnect. */
 	int e = sock_take_error(s);
-	return -(e != 0 ? e : ECONNREFUSED);
+	stream_disconnect(s);
+	return -(e != 0 ? e : ECONNABORTED);
 }
 
 /* ---- send ---- */
@@ -174,7 +279,8 @@ ready_send(struct tern_sock *s, uint32_t want)
 	uint32_t fl = chan_flags(s);
 	if (fl & (TERN_CHAN_DEAD | TERN_CHAN_WR_SHUT))
 		return true;
-	if (atomic_load_explicit(&s->chan.so_error, memory_order_relaxed) != 0)
+	if (atomic_load_explicit(&s->chan.so_error, memory_order_relaxed) != 0 ||
+	    sock_closing(s))
 		return true;
 	if (!(fl & TERN_CHAN_CONNECTED))
 		return false;
@@ -201,22 +307,26 @@ send_error(struct tern_sock *s)
 	return 0;
 }
 
-ssize_t
-stream_send(struct tern_sock *s, const void *buf, size_t len, int flags)
+/* stream_send() under the send lock. */
+static ssize_t
+send_locked(struct tern_sock *s, const void *buf, size_t len, uint64_t deadline)
 {
-	if (buf == NULL && len > 0)
-		return -EFAULT;
-	uint64_t deadline = sock_deadline(s, flags, &s->sndtimeo_ns);
-	/* relaxed: this socket's own memo. */
+	struct sock_lock *l = &s->send_lock;
 	if (!(chan_flags(s) & TERN_CHAN_CONNECTED)) {
-		if (!atomic_load_explicit(&s->connecting, memory_order_relaxed))
-			return -EPIPE;   /* Linux tcp_sendmsg on a never-connected socket */
+		/* Linux sk_stream_wait_connect(): the pending error first, then
+		 * EPIPE unless a connect is still waiting for its answer. */
+		int e = sock_take_error(s);
+		if (e != 0)
+			return -e;
+		if (!syn_pending(s))
+			return -EPIPE;
 		if (deadline == 0)
 			return -EAGAIN;
-		if (sock_wait(s, ready_connected, 0, deadline) != 0)
-			return -EAGAIN;
+		int rc = sock_wait_held(s, l, ready_connected, 0, deadline);
+		if (rc != 0)
+			return rc;
 		if (!(chan_flags(s) & TERN_CHAN_CONNECTED)) {
-			int e = send_error(s);
+			e = send_error(s);
 			return -(e != 0 ? e : EPIPE);
 		}
 	}
@@ -231,9 +341,18 @@ stream_send(struct tern_sock *s, const void *buf, size_t len, int flags)
 		uint32_t tx = atomic_load_explicit(&s->chan.tx_bytes, memory_order_acquire);
 		uint32_t lim = atomic_load_explicit(&s->chan.sndbuf, memory_order_relaxed);
 		if (tx >= lim) {
-			if (deadline == 0 ||
-			    sock_wait(s, ready_send, (uint32_t)(len - sent), deadline) != 0)
-				return sent > 0 ? (ssize_t)sent : -EAGAIN;
+			/* Full: freed space must now wake epoll watchers too
+			 * (Linux sets SOCK_NOSPACE here). seq_cst: Dekker with
+			 * tern_chan_wake_space(); the wait re-checks. */
+			atomic_fetch_or_explicit(&s->chan.flags, TERN_CHAN_NOSPACE,
+						 memory_order_seq_cst);
+			/* A partial write is returned as such, whatever ended the
+			 * wait (timeout, close), as Linux does after a signal. */
+			int rc = deadline == 0 ? -EAGAIN :
+				 sock_wait_held(s, l, ready_send, (uint32_t)(len - sent),
+						deadline);
+			if (rc != 0)
+				return sent > 0 ? (ssize_t)sent : rc;
 			continue;
 		}
 		size_t chunk = len - sent;
@@ -245,6 +364,10 @@ stream_send(struct tern_sock *s, const void *buf, size_t len, int flags)
 		if (m == NULL) {
 			/* Pool dry: give the stack a moment to free what it sent. */
 			if (deadline == 0)   /* Linux says EAGAIN when memory is short too */
+				return sent > 0 ? (ssize_t)sent : -EAGAIN;
+			if (sock_closing(s))
+				return sent > 0 ? (ssize_t)sent : -EBADF;
+			if (deadline != NO_DEADLINE && tern_clock_ns() >= deadline)
 				return sent > 0 ? (ssize_t)sent : -EAGAIN;
 			if (s->rt->mode == TERN_MODE_INLINE)
 				tern_api_drive();
@@ -271,6 +394,23 @@ stream_send(struct tern_sock *s, const void *buf, size_t len, int flags)
 	return (ssize_t)sent;
 }
 
+/* One send at a time per socket (the send lock, held across sleeps), so
+ * each call's bytes are contiguous in the stream whatever other threads
+ * send; the deadline covers the wait for the lock too. */
+ssize_t
+stream_send(struct tern_sock *s, const void *buf, size_t len, int flags)
+{
+	if (buf == NULL && len > 0)
+		return -EFAULT;
+	uint64_t deadline = sock_deadline(s, flags, &s->sndtimeo_ns);
+	int rc = sock_lock(s, &s->send_lock, deadline);
+	if (rc != 0)
+		return rc;
+	ssize_t n = send_locked(s, buf, len, deadline);
+	sock_unlock(&s->send_lock);
+	return n;
+}
+
 /* ---- recv ---- */
 
 static bool
@@ -279,11 +419,24 @@ ready_recv(struct tern_sock *s, uint32_t arg)
 	(void)arg;
 	return !rte_ring_empty(s->chan.rxq) ||
 	       (chan_flags(s) & (TERN_CHAN_EOF | TERN_CHAN_DEAD)) != 0 ||
-	       atomic_load_explicit(&s->chan.so_error, memory_order_relaxed) != 0;
+	       atomic_load_explicit(&s->chan.so_error, memory_order_relaxed) != 0 ||
+	       sock_closing(s);
 }
 
-/* Copy up to @p want bytes from the head of the ring; consume them unless
- * @p peek. @return bytes copied. */
+/* A peek short of SO_RCVLOWAT leaves the ring as it is: it waits for
+ * @p want bytes in all (or the end, an error, close). */
+static bool
+ready_peek(struct tern_sock *s, uint32_t want)
+{
+	/* relaxed: a count (the data's own ordering is the ring's). */
+	return atomic_load_explicit(&s->chan.rx_bytes, memory_order_relaxed) >= want ||
+	       (chan_flags(s) & (TERN_CHAN_EOF | TERN_CHAN_DEAD)) != 0 ||
+	       atomic_load_explicit(&s->chan.so_error, memory_order_relaxed) != 0 ||
+	       sock_closing(s);
+}
+
+/* Copy up to @p want bytes from the head of the ring (@p dst NULL: count
+ * them only); consume them unless @p peek. @return bytes copied. */
 static size_t
 ring_copy(struct tern_sock *s, uint8_t *dst, size_t want, bool peek)
 {
@@ -301,7 +454,8 @@ ring_copy(struct tern_sock *s, uint8_t *dst, size_t want, bool peek)
 			size_t take = m->data_len;
 			if (take > want - copied)
 				take = want - copied;
-			memcpy(dst + copied, rte_pktmbuf_mtod(m, const uint8_t *), take);
+			if (dst != NULL)
+				memcpy(dst + copied, rte_pktmbuf_mtod(m, const uint8_t *), take);
 			copied += take;
 			if (peek)
 				continue;
@@ -346,26 +500,36 @@ notify_read(struct tern_sock *s)
 		atomic_fetch_or_explicit(&s->chan.flags, TERN_CHAN_WUPDATE, memory_order_relaxed);
 }
 
-ssize_t
-stream_recv(struct tern_sock *s, void *buf, size_t len, int flags,
-	    struct sockaddr *from, socklen_t *fromlen)
+/* stream_recv() under the recv lock. */
+static ssize_t
+recv_locked(struct tern_sock *s, void *buf, size_t len, int flags, uint64_t deadline)
 {
-	/* Linux's TCP recvfrom returns no address. */
-	if (from != NULL && fromlen != NULL)
-		*fromlen = 0;
-	if (flags & MSG_OOB)
-		return -EINVAL;
-	/* relaxed: set once by listen(). */
-	if (atomic_load_explicit(&s->listening, memory_order_relaxed))
-		return -ENOTCONN;
 	bool peek = flags & MSG_PEEK;
 	bool waitall = (flags & MSG_WAITALL) && !peek;
-	uint64_t deadline = NO_DEADLINE;
-	bool have_deadline = false;
+	/* Linux sock_rcvlowat(): the call returns once it has min(SO_RCVLOWAT,
+	 * len) bytes (all of len with MSG_WAITALL), or at EOF, an error or the
+	 * timeout with what it has. relaxed: a setting. */
+	size_t target = (size_t)atomic_load_explicit(&s->rcvlowat, memory_order_relaxed);
+	if (waitall || target > len)
+		target = len;
+	/* Linux tcp_recvmsg(): MSG_TRUNC takes the bytes without copying. */
+	uint8_t *dst = (flags & MSG_TRUNC) ? NULL : (uint8_t *)buf;
 	size_t copied = 0;
 	for (;;) {
-		copied += ring_copy(s, (uint8_t *)buf + copied, len - copied, peek);
-		if (copied == len || (copied > 0 && !waitall))
+		if (peek)   /* a peek looks from the head each time */
+			copied = ring_copy(s, dst, len, true);
+		else
+			copied += ring_copy(s, dst != NULL ? dst + copied : NULL, len - copied, false);
+		/* A zero-length read needs data there all the same (Linux's
+		 * target is at least one byte): EAGAIN or a wait otherwise. */
+		if ((copied == len && (len > 0 || !rte_ring_empty(s->chan.rxq))) ||
+		    (copied > 0 && copied >= target))
+			break;
+		/* One peek sees one burst of the ring: enough is there when the
+		 * ring holds target bytes, whatever one look showed. relaxed: a
+		 * count the stack raises before it enqueues. */
+		if (peek && copied > 0 &&
+		    atomic_load_explicit(&s->chan.rx_bytes, memory_order_relaxed) >= target)
 			break;
 		uint32_t fl = chan_flags(s);
 		/* EOF counts only once the ring is seen empty after the flag:
@@ -386,18 +550,19 @@ stream_recv(struct tern_sock *s, void *buf, size_t len, int flags,
 		if (!(fl & TERN_CHAN_CONNECTED) &&
 		    !atomic_load_explicit(&s->connecting, memory_order_relaxed))
 			return copied > 0 ? (ssize_t)copied : -ENOTCONN;
-		if (!have_deadline) {
-			deadline = sock_deadline(s, flags, &s->rcvtimeo_ns);
-			have_deadline = true;
-		}
 		/* MSG_WAITALL may want more than the window holds: tell the
 		 * stack what was read before sleeping, or it never reopens. */
 		if (copied > 0 && !peek)
 			notify_read(s);
-		if (deadline == 0 || sock_wait(s, ready_recv, 0, deadline) != 0) {
+		int rc = deadline == 0 ? -EAGAIN :
+			 sock_wait_held(s, &s->recv_lock, peek ? ready_peek : ready_recv,
+					(uint32_t)(target < UINT32_MAX ? target : UINT32_MAX), deadline);
+		if (rc != 0) {
+			/* Timeout or close: what MSG_WAITALL already has is
+			 * returned, as Linux does after a timeout or signal. */
 			if (copied > 0)
 				break;
-			return -EAGAIN;
+			return rc;
 		}
 	}
 	if (!peek && copied > 0)
@@ -405,23 +570,75 @@ stream_recv(struct tern_sock *s, void *buf, size_t len, int flags,
 	return (ssize_t)copied;
 }
 
+/* One recv at a time per socket (the recv lock, held across sleeps): a
+ * call's bytes are contiguous in the stream, so MSG_WAITALL readers sharing
+ * a socket each get whole messages. The deadline covers the lock's wait. */
+ssize_t
+stream_recv(struct tern_sock *s, void *buf, size_t len, int flags,
+	    struct sockaddr *from, socklen_t *fromlen)
+{
+	/* Linux's TCP recvfrom returns no address. */
+	if (from != NULL && fromlen != NULL)
+		*fromlen = 0;
+	if (flags & MSG_OOB)
+		return -EINVAL;
+	/* relaxed: set once by listen(). */
+	if (atomic_load_explicit(&s->listening, memory_order_relaxed))
+		return -ENOTCONN;
+	uint64_t deadline = sock_deadline(s, flags, &s->rcvtimeo_ns);
+	int rc = sock_lock(s, &s->recv_lock, deadline);
+	if (rc != 0)
+		return rc;
+	ssize_t n = recv_locked(s, buf, len, flags, deadline);
+	sock_unlock(&s->recv_lock);
+	return n;
+}
+
 /* ---- shutdown ---- */
 
 int
 tern_shutdown(int fd, int how)
 {
-	struct tern_sock *s = sock_get(fd);
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+		return sock_get(fd) == NULL ? -1 : sock_fail(EINVAL);
+	struct tern_sock *s = sock_enter(fd);
 	if (s == NULL)
 		return -1;
-	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
-		return sock_fail(EINVAL);
 	if (s->type != SOCK_STREAM) {
+		/* Linux's inet_shutdown records the direction even when it then
+		 * says ENOTCONN (so pollers of an unconnected socket see
+		 * POLLHUP). relaxed: read by poll and the calls as a state bit. */
+		atomic_fetch_or_explicit(&s->shut, (uint32_t)how + 1, memory_order_relaxed);
 		/* Linux lets a connected datagram socket shut down; else ENOTCONN. */
 		/* relaxed: a hint kept by connect(). */
-		return atomic_load_explicit(&s->connected, memory_order_relaxed) ? 0 :
-		       sock_fail(ENOTCONN);
+		int rc = atomic_load_explicit(&s->connected, memory_order_relaxed) ? 0 :
+			 -ENOTCONN;
+		tern_chan_wake(&s->chan);   /* pollers see the new state */
+		sock_leave(s);
+		return rc == 0 ? 0 : sock_fail(-rc);
+	}
+	/* Linux inet_shutdown(): a connect whose outcome no connect() has
+	 * reported yet is settled first: SS_CONNECTED if it completed, else
+	 * SS_DISCONNECTING (a pending one is then dropped below and the
+	 * socket is unconnected again). relaxed: this socket's own memos. */
+	if (atomic_load_explicit(&s->connecting, memory_order_relaxed)) {
+		uint32_t fl = chan_flags(s);
+		bool up = (fl & TERN_CHAN_CONNECTED) && !(fl & TERN_CHAN_DEAD);
+		atomic_store_explicit(up ? &s->connected : &s->disconnecting, true,
+				      memory_order_relaxed);
+		atomic_store_explicit(&s->connecting, false, memory_order_relaxed);
 	}
 	struct tern_req req = { .op = TERN_REQ_SHUTDOWN, .sock = s->slot, .ival = how };
 	int rc = tern_api_request(s->rt, &req);
+	/* The stack says what inet_shutdown did besides its result: recorded
+	 * the direction (also with ENOTCONN), or dropped a listener or a
+	 * connect in progress (the socket is unconnected again). relaxed: as
+	 * above. */
+	if (req.ival == TERN_SHUT_DISCONNECTED)
+		stream_forget(s);
+	else if (req.ival != TERN_SHUT_KEPT)
+		atomic_fetch_or_explicit(&s->shut, (uint32_t)how + 1, memory_order_relaxed);
+	tern_chan_wake(&s->chan);   /* pollers see the new state */
+	sock_leave(s);
 	return rc == 0 ? 0 : sock_fail(-rc);
 }

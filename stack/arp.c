@@ -238,6 +238,30 @@ arp_output(struct tern_stack *s, struct rte_mbuf *m, uint32_t nh)
 	e->queue[e->qlen++] = m;
 }
 
+/* A TCP segment of ours that waited in vain: a connection still opening
+ * fails (Linux turns the neighbour's failure into a host unreachable for
+ * the sender, which ends a SYN-SENT in tcp_v4_err). m: data at the IP
+ * header. */
+static void
+tcp_segment_unreach(struct tern_stack *s, struct rte_mbuf *m)
+{
+	uint8_t tmp[64];
+	uint32_t want = m->pkt_len < sizeof(tmp) ? m->pkt_len : (uint32_t)sizeof(tmp);
+	if (want < WIRE_IPV4_HLEN)
+		return;
+	const uint8_t *p = mbuf_bytes(m, 0, want, tmp);
+	struct ipv4_repr ip;
+	int hl = wire_ipv4_parse(p, m->pkt_len, false, &ip);
+	if (hl < 0 || ip.proto != WIRE_PROTO_TCP || ip.src != s->ip || (uint32_t)hl + 4 > want)
+		return;
+	struct tcp_4tuple t = {
+		.laddr = ip.src, .raddr = ip.dst,
+		.lport = (uint16_t)(p[hl] << 8 | p[hl + 1]),
+		.rport = (uint16_t)(p[hl + 2] << 8 | p[hl + 3]),
+	};
+	tcp_unreach(s, &t, EHOSTUNREACH);
+}
+
 /* The sockets whose datagrams waited in vain learn EHOSTUNREACH. */
 static void
 entry_fail(struct tern_stack *s, struct arp_entry *e)
@@ -248,6 +272,8 @@ entry_fail(struct tern_stack *s, struct arp_entry *e)
 		struct tern_mbuf_meta *md = tern_mbuf_meta(e->queue[i]);
 		if (md->flags & TERN_META_FROM_SOCK)
 			udp_set_error(s, md->sock, md->gen, EHOSTUNREACH);
+		else
+			tcp_segment_unreach(s, e->queue[i]);
 		STAT(s, arp_unresolved);
 		rte_pktmbuf_free(e->queue[i]);
 	}

@@ -10,7 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <stdbool.h>
 #include <string.h>
+
+#include <rte_spinlock.h>
 
 #include "sockif.h"
 
@@ -46,6 +49,103 @@ tern_chan_wake(struct tern_chan *c)
 		atomic_fetch_add_explicit(&c->wseq, 1, memory_order_release);
 		tern_futex_wake(&c->wseq);
 	}
+	/* relaxed: ordered by the fence above, paired with the seq_cst
+	 * increment in tern_chan_watch_add() (same Dekker argument). */
+	if (atomic_load_explicit(&c->nwatch, memory_order_relaxed) != 0) {
+		rte_spinlock_lock(&c->wlock);
+		for (struct tern_watch *w = c->watch; w != NULL; w = w->next)
+			w->notify(w);
+		rte_spinlock_unlock(&c->wlock);
+	}
+}
+
+/* sk_stream_is_writeable(): free space at least half of what is queued. */
+static bool
+stream_writeable(const struct tern_chan *c)
+{
+	/* relaxed: both are levels; the caller fenced. */
+	uint32_t queued = atomic_load_explicit(&((struct tern_chan *)c)->tx_bytes,
+					       memory_order_relaxed);
+	uint32_t lim = atomic_load_explicit(&((struct tern_chan *)c)->sndbuf,
+					    memory_order_relaxed);
+	return queued < lim && lim - queued >= queued / 2;
+}
+
+void
+tern_chan_wake_space(struct tern_chan *c)
+{
+	/* seq_cst: as in tern_chan_wake(); also pairs with the api's seq_cst
+	 * set of NOSPACE before it re-checks the space (Dekker). */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&c->waiters, memory_order_relaxed) != 0) {
+		/* release: see tern_chan_wake(). */
+		atomic_fetch_add_explicit(&c->wseq, 1, memory_order_release);
+		tern_futex_wake(&c->wseq);
+	}
+	/* relaxed: ordered by the fence above. */
+	if (atomic_load_explicit(&c->nwatch, memory_order_relaxed) == 0 ||
+	    !(atomic_load_explicit(&c->flags, memory_order_relaxed) & TERN_CHAN_NOSPACE) ||
+	    !stream_writeable(c))
+		return;
+	/* acq_rel: one waker clears it and runs the watchers. */
+	if (!(atomic_fetch_and_explicit(&c->flags, ~TERN_CHAN_NOSPACE, memory_order_acq_rel) &
+	      TERN_CHAN_NOSPACE))
+		return;
+	rte_spinlock_lock(&c->wlock);
+	for (struct tern_watch *w = c->watch; w != NULL; w = w->next)
+		w->notify(w);
+	rte_spinlock_unlock(&c->wlock);
+}
+
+void
+tern_chan_watch_add(struct tern_chan *c, struct tern_watch *w)
+{
+	rte_spinlock_lock(&c->wlock);
+	w->next = c->watch;
+	if (w->next != NULL)
+		w->next->pprev = &w->next;
+	w->pprev = &c->watch;
+	c->watch = w;
+	/* seq_cst: the watcher's half of the Dekker pairing; its readiness
+	 * check follows this increment, the waker's fence precedes its load. */
+	atomic_fetch_add_explicit(&c->nwatch, 1, memory_order_seq_cst);
+	rte_spinlock_unlock(&c->wlock);
+}
+
+static void
+watch_unlink(struct tern_chan *c, struct tern_watch *w)
+{
+	*w->pprev = w->next;
+	if (w->next != NULL)
+		w->next->pprev = w->pprev;
+	w->next = NULL;
+	w->pprev = NULL;
+	/* relaxed: the lock orders it against the wakers that read it under
+	 * the lock; an unlocked reader only skips or takes the lock early. */
+	atomic_fetch_sub_explicit(&c->nwatch, 1, memory_order_relaxed);
+}
+
+void
+tern_chan_watch_del(struct tern_chan *c, struct tern_watch *w)
+{
+	rte_spinlock_lock(&c->wlock);
+	if (w->pprev != NULL)
+		watch_unlink(c, w);
+	rte_spinlock_unlock(&c->wlock);
+}
+
+void
+tern_chan_watch_clear(struct tern_chan *c)
+{
+	rte_spinlock_lock(&c->wlock);
+	while (c->watch != NULL) {
+		struct tern_watch *w = c->watch;
+		w->notify(w);
+		watch_unlink(c, w);
+		if (w->detached != NULL)
+			w->detached(w);
+	}
+	rte_spinlock_unlock(&c->wlock);
 }
 
 void

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include <rte_mbuf.h>
+#include <rte_spinlock.h>
 
 struct tern_stack;
 struct rte_ring;
@@ -43,6 +44,22 @@ tern_mbuf_meta(struct rte_mbuf *m)
 	return (struct tern_mbuf_meta *)rte_mbuf_to_priv(m);
 }
 
+/*
+ * A readiness watcher (poll and epoll live in api/; the stack only calls
+ * them). tern_chan_wake() runs every watcher of the channel after an event,
+ * under the channel's wlock, on whichever thread produced the event. A
+ * notify function must be short and must not block: it marks its owner
+ * and wakes it.
+ */
+struct tern_watch {
+	struct tern_watch *next;         /* guarded by the channel's wlock */
+	struct tern_watch **pprev;
+	void (*notify)(struct tern_watch *w);
+	/** Called (under the lock) when the socket's close unlinks the
+	 *  watcher; NULL = nothing to do. */
+	void (*detached)(struct tern_watch *w);
+};
+
 /* Shared per-socket state. Written by both sides only through atomics. */
 struct tern_chan {
 	struct rte_ring *rxq;            /* stack -> app: mbufs whose data is the payload */
@@ -55,6 +72,9 @@ struct tern_chan {
 	_Atomic uint32_t waiters;        /* threads asleep (or about to sleep) on wseq */
 	_Atomic uint32_t gen;            /* slot generation, bumped on close */
 	_Atomic uint32_t flags;          /* TERN_CHAN_*, set by the stack (stream sockets) */
+	_Atomic uint32_t nwatch;         /* watchers linked below: wakes must run them */
+	rte_spinlock_t wlock;            /* guards the watch list */
+	struct tern_watch *watch;        /* poll/epoll watchers (api/ links them) */
 };
 
 /* Stream socket state the application side reads (set by the stack with
@@ -65,15 +85,37 @@ struct tern_chan {
 #define TERN_CHAN_WUPDATE   0x4u  /* stack wants to hear of reads (window update) */
 #define TERN_CHAN_DEAD      0x8u  /* connection gone (reset, timed out): so_error says why */
 #define TERN_CHAN_WR_SHUT   0x10u /* no more sending (shutdown(SHUT_WR) or FIN sent) */
+#define TERN_CHAN_NOSPACE   0x20u /* set by api/: someone found the send buffer full
+				   * (Linux's SOCK_NOSPACE); freed space then wakes
+				   * watchers, else only blocked senders */
+#define TERN_CHAN_DYING     0x40u /* the stack is between storing so_error and setting
+				   * DEAD: a reader that needs both as one event (poll:
+				   * ERR with HUP) looks again */
 
 /** Wake every thread sleeping on @p c (stack side, after producing an event).
  *  Cheap when nobody sleeps: one fence and one load. */
 void tern_chan_wake(struct tern_chan *c);
 
+/** Stream sockets, after ACKs freed send buffer: wake blocked senders,
+ *  and watchers only if NOSPACE was set and the buffer is writable again
+ *  (Linux's sk_stream_write_space), so an edge-triggered epoll entry
+ *  does not report EPOLLOUT after every ACK. */
+void tern_chan_wake_space(struct tern_chan *c);
+
+/** Link / unlink a watcher (api side, any thread). Linking is a seq_cst
+ *  step: a caller that links, then checks readiness, cannot miss an event
+ *  published after its check (the waker's fence pairs with it). */
+void tern_chan_watch_add(struct tern_chan *c, struct tern_watch *w);
+void tern_chan_watch_del(struct tern_chan *c, struct tern_watch *w);
+/** Socket close: run every watcher's notify (so waiters look again), then
+ *  unlink it and call its detached(). A watcher must start zeroed. */
+void tern_chan_watch_clear(struct tern_chan *c);
+
 enum tern_req_op {
 	TERN_REQ_OPEN = 1,   /* sock, type, chan */
 	TERN_REQ_BIND,       /* sock, addr, port; result 0 or -EADDRINUSE/-EADDRNOTAVAIL/-EINVAL */
-	TERN_REQ_CONNECT,    /* sock, addr, port (addr 0 + port 0 with AF_UNSPEC = dissolve) */
+	TERN_REQ_CONNECT,    /* sock, addr, port; unspec: dissolve (datagram) or
+				tcp_disconnect (stream) */
 	TERN_REQ_CLOSE,      /* sock */
 	TERN_REQ_SETOPT,     /* sock, level, name, ival */
 	TERN_REQ_GETOPT,     /* sock, level, name; ival out */
@@ -81,8 +123,16 @@ enum tern_req_op {
 	TERN_REQ_LISTEN,     /* sock, ival = backlog */
 	TERN_REQ_ACCEPT,     /* sock = listener, ival = new slot, chan = its channel;
 				out: raddr/rport, addr/port; -EAGAIN when none waits */
-	TERN_REQ_SHUTDOWN,   /* sock, ival = SHUT_RD/SHUT_WR/SHUT_RDWR */
+	TERN_REQ_SHUTDOWN,   /* sock, ival = SHUT_RD/SHUT_WR/SHUT_RDWR; out: ival = TERN_SHUT_* */
 };
+
+/* What a stream socket's shutdown did besides its result (Linux's
+ * inet_shutdown): recorded the direction (even with ENOTCONN), nothing (a
+ * listener's SHUT_WR), or dropped a listener or a connect in progress
+ * (tcp_disconnect: the socket is unconnected and CLOSE again). */
+#define TERN_SHUT_KEPT         0x10   /* apart from SHUT_*: an unanswered */
+#define TERN_SHUT_RECORDED     0x11   /* request keeps `how` */
+#define TERN_SHUT_DISCONNECTED 0x12
 
 struct tern_req {
 	uint32_t op;

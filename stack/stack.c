@@ -17,6 +17,19 @@
 #include "ipv4_frag.h"
 #include "stack_impl.h"
 
+/* ThreadSanitizer cannot follow the submit ring in RTS mode (producers CAS
+ * a 64-bit tail, the consumer loads its 32-bit half), so it is told what the
+ * ring guarantees: a submitted object's writes happen before its dequeue.
+ * No-ops otherwise. */
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define INQ_TSAN_RELEASE(r) __tsan_release(r)
+#define INQ_TSAN_ACQUIRE(r) __tsan_acquire(r)
+#else
+#define INQ_TSAN_RELEASE(r) ((void)(r))
+#define INQ_TSAN_ACQUIRE(r) ((void)(r))
+#endif
+
 uint64_t
 tern_clock_ns(void)
 {
@@ -115,8 +128,14 @@ tern_stack_create(const struct tern_stack_conf *c)
 		s->inq = NULL;
 		goto fail;
 	}
-	/* Multi-producer (any app thread), single consumer (this stack). */
-	if (rte_ring_init(s->inq, "tern_inq", TERN_INQ_SIZE, RING_F_SC_DEQ) != 0)
+	/* Multi-producer (any app thread), single consumer (this stack).
+	 * Producers are application threads, which the kernel may preempt
+	 * inside an enqueue: the classic MP ring makes every later producer
+	 * spin until that one runs again (a convoy lasting time slices on a
+	 * loaded machine); RTS mode lets them finish and go on (DPDK Ring
+	 * Library guide, "MP/MC RTS mode" for overcommitted systems). */
+	if (rte_ring_init(s->inq, "tern_inq", TERN_INQ_SIZE,
+			  RING_F_MP_RTS_ENQ | RING_F_SC_DEQ) != 0)
 		goto fail;
 	if (arp_init(s, c) != 0)
 		goto fail;
@@ -190,12 +209,17 @@ void
 stack_tx_flush(struct tern_stack *s)
 {
 	uint16_t done = 0;
+	/* Lengths first: an mbuf the port took is no longer ours to read (the
+	 * peer of a mem port may already be adjusting or freeing it; rule 6). */
+	uint32_t len[TERN_TXBUF_SIZE];
+	for (uint16_t i = 0; i < s->ntx; i++)
+		len[i] = s->txbuf[i]->pkt_len;
 	/* A few tries: a tap or memif ring may free slots between calls. What
 	 * still does not fit is dropped, not held: we never delay a packet. */
 	for (int tries = 0; done < s->ntx && tries < 4; tries++) {
 		uint16_t n = tern_port_tx(s->port, s->txbuf + done, s->ntx - done);
 		for (uint16_t i = done; i < done + n; i++)
-			s->st.tx_bytes += s->txbuf[i]->pkt_len;
+			s->st.tx_bytes += len[i];
 		done += n;
 		s->st.tx_frames += n;
 	}
@@ -262,6 +286,8 @@ tern_stack_poll(struct tern_stack *s, uint64_t now)
 	}
 
 	unsigned k = rte_ring_sc_dequeue_burst(s->inq, objs, TERN_MAX_BURST, NULL);
+	if (k > 0)
+		INQ_TSAN_ACQUIRE(s->inq);
 	for (unsigned i = 0; i < k; i++)
 		sockreq_dispatch(s, objs[i]);
 	work += k;
@@ -288,9 +314,11 @@ tern_stack_next_deadline(const struct tern_stack *s)
 int
 tern_stack_submit(struct tern_stack *s, void *obj)
 {
-	/* rte_ring's MP enqueue is a CAS on the producer head plus an ordered
-	 * tail update: the stack's dequeue sees the object fully written. */
-	return rte_ring_mp_enqueue(s->inq, obj) == 0 ? 0 : -ENOBUFS;
+	/* RTS enqueue (the ring's mode, see tern_stack_create()): a CAS on the
+	 * producer head, the tail released when the last producer in flight
+	 * finishes, so the stack's dequeue sees the object fully written. */
+	INQ_TSAN_RELEASE(s->inq);   /* before: the dequeue may follow at once */
+	return rte_ring_enqueue(s->inq, obj) == 0 ? 0 : -ENOBUFS;
 }
 
 void

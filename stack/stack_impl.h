@@ -74,6 +74,7 @@ struct arp_table {
 #define PCB_F_CONNECTED   0x02
 #define PCB_F_BROADCAST   0x04
 #define PCB_F_REUSEADDR   0x08
+#define PCB_F_REUSEPORT   0x40  /* (0x10, 0x20: udp.c's bind locks) */
 
 struct udp_pcb {
 	uint8_t state;

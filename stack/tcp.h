@@ -63,6 +63,7 @@ enum tcp_timer {
 
 #define TCP_DEFAULT_MSS 536          /* RFC 9293 3.7.1: when the peer sends no MSS option */
 #define TCP_MIN_MSS 88               /* clamp tiny MSS options (Linux: 88) */
+#define TCP_MAX_USER_MSS 32767       /* TCP_MAXSEG ceiling (Linux: MAX_TCP_WINDOW) */
 #define TCP_MAX_WSCALE 14            /* RFC 7323 2.3 */
 #define TCP_SYN_RETRIES 6            /* Linux tcp_syn_retries */
 #define TCP_SYNACK_RETRIES 5         /* Linux tcp_synack_retries */
@@ -70,6 +71,7 @@ enum tcp_timer {
 #define TCP_MSL_NS (30ull * 1000000000ull)       /* TIME-WAIT = 2*MSL = 60 s, as Linux */
 #define TCP_FIN_WAIT2_NS (60ull * 1000000000ull) /* orphaned FIN-WAIT-2 (Linux tcp_fin_timeout) */
 #define TCP_DELACK_NS (40ull * 1000000ull)       /* Linux's minimum delayed-ACK time */
+#define TCP_MAX_QUICKACKS 16         /* quick ACKs at most per burst (Linux TCP_MAX_QUICKACKS) */
 #define TCP_DEF_KEEPIDLE_NS (7200ull * 1000000000ull)
 #define TCP_DEF_KEEPINTVL_NS (75ull * 1000000000ull)
 #define TCP_DEF_KEEPCNT 9
@@ -90,9 +92,11 @@ enum tcp_timer {
 #define TF_INRECOVERY  0x0400  /* fast recovery (RFC 6582 / RFC 6675) */
 #define TF_REUSEADDR   0x0800
 #define TF_LINGER0     0x1000  /* SO_LINGER with 0 timeout: close sends RST */
-#define TF_QUICKACK    0x2000  /* ACK every segment for a while (out of order, hole filled) */
+#define TF_PINGPONG    0x2000  /* interactive: we answer data promptly, so ACKs wait to ride on replies */
 #define TF_SYN_LOST    0x4000  /* the SYN was retransmitted (RFC 6298 5.7) */
 #define TF_SHUT_RD     0x8000
+#define TF_REUSEPORT   0x10000 /* SO_REUSEPORT: may share a port with other such sockets */
+#define TF_ACKSCHED    0x20000 /* data or a FIN arrived since our last ACK: one is owed */
 
 struct tcb {
 	uint8_t state;             /* enum tcp_state; changed only by tcp_set_state() */
@@ -101,6 +105,13 @@ struct tcb {
 	uint32_t flags;            /* TF_* */
 	uint32_t slot;             /* socket slot, TCB_NO_SLOT when embryonic or orphaned */
 	uint32_t gen;              /* chan gen at attach */
+	/* What outlives a connection on its socket (Linux keeps a TCP socket
+	 * in CLOSE, ready to bind, listen or connect again): what bind()
+	 * fixed, whether t.lport is still bound, and why it died. */
+	uint8_t userlocks;         /* TCP_LOCK_ADDR | TCP_LOCK_PORT (Linux SOCK_BIND*_LOCK) */
+	bool port_released;        /* t.lport is only the name getsockname reports
+				    * (Linux: inet_sport kept, inet_num 0) */
+	int32_t err;               /* errno the connection died with (tcp_notify) */
 	struct tern_chan *chan;    /* NULL unless attached to a socket */
 	struct tcp_4tuple t;
 	struct tcb *hnext;         /* 4-tuple hash chain */
@@ -125,6 +136,10 @@ struct tcb {
 	uint32_t rcvbuf;
 	uint32_t rcv_unacked;      /* data bytes received since the last ACK we sent */
 	uint16_t rcv_mss;          /* largest segment the peer has sent (its MSS, estimated) */
+	/* Delayed and quick ACKs (policy in tcp_input.c, ack_policy_data()). */
+	uint8_t quickacks;         /* ACKs still to send at once rather than delay */
+	bool rcvd_data;            /* in-order data has arrived at least once */
+	uint64_t last_data_ns;     /* when in-order data last arrived */
 	struct tcp_ooo *ooo;       /* allocated on the first out-of-order segment */
 	/* Data received before accept() attached a socket (payload mbufs via m->next). */
 	struct rte_mbuf *rcvq_head, *rcvq_tail;
@@ -173,6 +188,15 @@ struct tcb {
 };
 
 #define TCB_NO_SLOT UINT32_MAX
+#define TCP_LOCK_ADDR 0x1   /* bind() chose the local address */
+#define TCP_LOCK_PORT 0x2   /* bind() chose the local port: it stays bound when the connection ends */
+
+/** Does the socket hold its local port (bound, not just named)? */
+static inline bool
+tcp_port_bound(const struct tcb *tp)
+{
+	return tp->t.lport != 0 && !tp->port_released;
+}
 
 /* Per-stack TCP state (embedded in struct tern_stack). */
 struct tcp_stack {
@@ -192,10 +216,27 @@ void tcp_fini(struct tern_stack *s);
 struct tcb *tcp_tcb_new(struct tern_stack *s);
 /** Free a TCB and everything it holds; it must be out of every table. */
 void tcp_tcb_free(struct tern_stack *s, struct tcb *tp);
-/** Enter the state machine's final CLOSED: unhash, unbind, detach, free. */
+/** Enter the state machine's final CLOSED: unhash, unbind, free. A socket
+ *  that still owns the TCB gets a fresh CLOSED one in its place (its
+ *  options, bound port and name kept) and learns of the death (DEAD and
+ *  the error tcp_notify recorded); an established child not yet accepted
+ *  stays in its listener's queue, CLOSED, for accept() to return (Linux). */
 void tcp_close_tcb(struct tern_stack *s, struct tcb *tp);
+/** Linux tcp_disconnect(): a socket's connection (or listen) is dropped, an
+ *  RST sent where one is due, and the socket is CLOSE again, unconnected.
+ *  @return 0 or -ENOMEM. */
+int tcp_disconnect(struct tern_stack *s, struct tcb *tp);
+/** Publish a connection's death on its channel: so_error (if @p err) and
+ *  TERN_CHAN_DEAD as one event for readers (see TERN_CHAN_DYING), one wake. */
+void tcp_chan_dead(struct tern_chan *c, int err);
+/** The network says @p t cannot be reached (ARP gave up on the next hop):
+ *  a connection still in SYN-SENT fails with @p err (Linux tcp_v4_err). */
+void tcp_unreach(struct tern_stack *s, const struct tcp_4tuple *t, int err);
 struct tcb *tcp_lookup(struct tern_stack *s, const struct tcp_4tuple *t);
-struct tcb *tcp_lookup_listener(struct tern_stack *s, uint32_t laddr, uint16_t lport);
+/** The listener that takes a SYN (or a cookie's ACK) for @p t: a specific
+ *  address beats the wildcard; within an SO_REUSEPORT group the 4-tuple's
+ *  hash picks one, so every segment of a handshake finds the same one. */
+struct tcb *tcp_lookup_listener(struct tern_stack *s, const struct tcp_4tuple *t);
 void tcp_hash_insert(struct tern_stack *s, struct tcb *tp);
 void tcp_hash_remove(struct tern_stack *s, struct tcb *tp);
 int tcp_bind_port(struct tern_stack *s, struct tcb *tp, uint32_t laddr, uint16_t lport);
@@ -208,7 +249,9 @@ tcp_fin_acked(const struct tcb *tp)
 }
 /** The one place a state changes (STYLE rule 8). */
 void tcp_set_state(struct tern_stack *s, struct tcb *tp, enum tcp_state st);
-/** Report @p err to the attached socket (so_error) and wake it. */
+/** Record why the connection is about to die; tcp_close_tcb() reports it
+ *  to the socket (so_error) together with the death, or keeps it for
+ *  accept() when no socket owns the connection yet. */
 void tcp_notify(struct tern_stack *s, struct tcb *tp, int err);
 /** Wake the attached socket (readable/writable changed). */
 void tcp_wake(struct tcb *tp);

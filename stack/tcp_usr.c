@@ -31,7 +31,7 @@ tcp_sndbuf_release(struct tcb *tp, uint32_t bytes)
 		return;
 	/* release: pairs with the sender's acquire read of tx_bytes. */
 	atomic_fetch_sub_explicit(&tp->chan->tx_bytes, bytes, memory_order_release);
-	tern_chan_wake(tp->chan);
+	tern_chan_wake_space(tp->chan);
 }
 
 static void
@@ -145,19 +145,27 @@ do_connect(struct tern_stack *s, struct tcb *tp, struct tern_req *r)
 		return r->port == 0 ? -ECONNREFUSED : -ENETUNREACH;
 	if (dst != s->ip && (dst & s->netmask) != (s->ip & s->netmask) && s->gateway == 0)
 		return -ENETUNREACH;
-	bool was_bound = tp->t.lport != 0;
+	bool was_bound = tcp_port_bound(tp);
+	struct tcp_4tuple name = tp->t;   /* restored if the connect fails */
 	if (!was_bound) {
-		int rc = tcp_bind_port(s, tp, s->ip, 0);
+		/* A port given back when an earlier connection ended is not
+		 * reused: a fresh one, as Linux picks (inet_hash_connect). */
+		uint32_t laddr = (tp->userlocks & TCP_LOCK_ADDR) ? tp->t.laddr : s->ip;
+		int rc = tcp_bind_port(s, tp, laddr, 0);
 		if (rc != 0)
 			return rc;
+		tp->port_released = false;
 	} else if (tp->t.laddr == 0) {
 		tp->t.laddr = s->ip;
 	}
 	tp->t.raddr = dst;
 	tp->t.rport = r->port;
 	if (tcp_lookup(s, &tp->t) != NULL) {
-		if (!was_bound)
+		if (!was_bound) {
 			tcp_unbind_port(s, tp);
+			tp->port_released = name.lport != 0;
+		}
+		tp->t = name;
 		return -EADDRNOTAVAIL;
 	}
 	tp->iss = tcp_isn(&s->tcp.secret, &tp->t, s->now);
@@ -170,6 +178,11 @@ do_connect(struct tern_stack *s, struct tcb *tp, struct tern_req *r)
 	tp->ts_offset = (uint32_t)stack_random(s);
 	tp->rtt_start = s->now;
 	tp->rtt_seq = tp->iss;
+	/* Linux tcp_connect_init(): an error left by an earlier connection
+	 * (a disconnect's ECONNRESET) does not outlive a new attempt.
+	 * relaxed: the request's completion publishes it. */
+	if (tp->chan != NULL)
+		atomic_store_explicit(&tp->chan->so_error, 0, memory_order_relaxed);
 	tcp_hash_insert(s, tp);
 	tcp_set_state(s, tp, TCPS_SYN_SENT);
 	tcp_send_ctl(s, tp, WIRE_TCP_SYN, tp->iss);
@@ -196,6 +209,22 @@ do_accept(struct tern_stack *s, struct tcb *l, struct tern_req *r)
 	tp->listener = NULL;
 	attach(s, tp, (uint32_t)r->ival, r->chan);
 	s->slot_type[r->ival] = SOCK_STREAM;
+	r->addr = tp->t.laddr;
+	r->port = tp->t.lport;
+	r->raddr = tp->t.raddr;
+	r->rport = tp->t.rport;
+	if (tp->state == TCPS_CLOSED) {
+		/* It died in the queue (reset, timed out): Linux's accept()
+		 * returns it all the same, its data first, then its error (once
+		 * the last held byte is in the ring: tcp_usr_rcvd()). */
+		/* release: as below. */
+		atomic_fetch_or_explicit(&tp->chan->flags, TERN_CHAN_CONNECTED,
+					 memory_order_release);
+		rcvq_flush(tp);
+		if (tp->rcvq_head == NULL)
+			tcp_chan_dead(tp->chan, tp->err);
+		return 0;
+	}
 	uint32_t flags = TERN_CHAN_CONNECTED;
 	if (TCPS_SENT_FIN(tp->state))
 		flags |= TERN_CHAN_WR_SHUT;
@@ -204,10 +233,6 @@ do_accept(struct tern_stack *s, struct tcb *l, struct tern_req *r)
 		flags |= TERN_CHAN_EOF;
 	/* release: the new socket's owner sees the data queued above. */
 	atomic_fetch_or_explicit(&tp->chan->flags, flags, memory_order_release);
-	r->addr = tp->t.laddr;
-	r->port = tp->t.lport;
-	r->raddr = tp->t.raddr;
-	r->rport = tp->t.rport;
 	tcp_wake(tp);
 	/* The reader can open a window the accept queue kept closed. */
 	tcp_output(s, tp);
@@ -266,15 +291,29 @@ do_close(struct tern_stack *s, struct tcb *tp)
 	return 0;
 }
 
+/* @p r->ival in: how; out: TERN_SHUT_* (what the socket layer records). */
 static int
-do_shutdown(struct tern_stack *s, struct tcb *tp, int how)
+do_shutdown(struct tern_stack *s, struct tcb *tp, struct tern_req *r)
 {
+	int how = (int)r->ival;
+	r->ival = TERN_SHUT_KEPT;
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return -EINVAL;
-	if (tp->state == TCPS_LISTEN && how != SHUT_WR) {
-		/* Linux: shutting a listener down for reading stops it. */
+	/* Linux inet_shutdown(): a listener shut for reading stops listening
+	 * and a connect in progress is abandoned, both by tcp_disconnect()
+	 * (the socket is CLOSE and unconnected again; SYN-SENT leaves
+	 * ECONNRESET); a listener's SHUT_WR does nothing. Neither records
+	 * the direction. */
+	if (tp->state == TCPS_LISTEN && how == SHUT_WR)
 		return 0;
+	if (tp->state == TCPS_LISTEN || tp->state == TCPS_SYN_SENT) {
+		int rc = tcp_disconnect(s, tp);
+		if (rc == 0)
+			r->ival = TERN_SHUT_DISCONNECTED;
+		return rc;
 	}
+	/* Any other state keeps the direction, even CLOSE's ENOTCONN. */
+	r->ival = TERN_SHUT_RECORDED;
 	if (!TCPS_HAVE_ESTABLISHED(tp->state) && tp->state != TCPS_SYN_RECEIVED)
 		return -ENOTCONN;
 	if (how != SHUT_WR) {
@@ -332,6 +371,21 @@ tcp_info_fill(struct tern_stack *s, const struct tcb *tp, struct tern_req *r)
 	return 0;
 }
 
+/* TCP_CONGESTION speaks Linux's names: its NewReno module is "reno". */
+static const char *
+cc_linux_name(const struct tcp_cc_ops *ops)
+{
+	return ops == &tcp_cc_newreno ? "reno" : ops->name;
+}
+
+static const struct tcp_cc_ops *
+cc_by_linux_name(const char *name)
+{
+	/* Tern's own spelling "newreno" is not a Linux module: ENOENT there. */
+	const struct tcp_cc_ops *ops = tcp_cc_find(name);
+	return ops != NULL && strcmp(cc_linux_name(ops), name) == 0 ? ops : NULL;
+}
+
 static int
 do_opt(struct tern_stack *s, struct tcb *tp, struct tern_req *r, bool set)
 {
@@ -340,6 +394,7 @@ do_opt(struct tern_stack *s, struct tcb *tp, struct tern_req *r, bool set)
 	if (r->level == SOL_SOCKET) {
 		switch (r->name) {
 		case SO_REUSEADDR: bit = TF_REUSEADDR; break;
+		case SO_REUSEPORT: bit = TF_REUSEPORT; break;
 		case SO_KEEPALIVE: bit = TF_KEEPALIVE; break;
 		case SO_LINGER:
 			/* ival: -1 = off, else the linger time in seconds; only 0
@@ -379,7 +434,9 @@ do_opt(struct tern_stack *s, struct tcb *tp, struct tern_req *r, bool set)
 					  (tp->mss_clamp ? tp->mss_clamp : TCP_DEFAULT_MSS);
 				return 0;
 			}
-			if (v < TCP_MIN_MSS || v > 65535 - 40)
+			/* Linux do_tcp_setsockopt: 0 (no clamp) or 88..32767
+			 * (TCP_MIN_MSS..MAX_TCP_WINDOW). */
+			if (v != 0 && (v < TCP_MIN_MSS || v > TCP_MAX_USER_MSS))
 				return -EINVAL;
 			tp->mss_clamp = (uint16_t)v;
 			return 0;
@@ -408,10 +465,10 @@ do_opt(struct tern_stack *s, struct tcb *tp, struct tern_req *r, bool set)
 		case TCP_CONGESTION: {
 			if (!set) {
 				memset(r->str, 0, sizeof(r->str));
-				strncpy(r->str, tp->cc.ops->name, sizeof(r->str) - 1);
+				strncpy(r->str, cc_linux_name(tp->cc.ops), sizeof(r->str) - 1);
 				return 0;
 			}
-			const struct tcp_cc_ops *ops = tcp_cc_find(r->str);
+			const struct tcp_cc_ops *ops = cc_by_linux_name(r->str);
 			if (ops == NULL)
 				return -ENOENT;   /* Linux's answer for an unknown algorithm */
 			if (ops != tp->cc.ops) {
@@ -511,29 +568,50 @@ tcp_req(struct tern_stack *s, struct tern_req *r)
 			return 0;
 		case TERN_REQ_SETOPT:
 			return 0;
+		case TERN_REQ_SHUTDOWN:
+			r->ival = TERN_SHUT_RECORDED;
+			return -ENOTCONN;
 		default:
 			return -ENOTCONN;
 		}
 	}
 	switch (r->op) {
-	case TERN_REQ_BIND:
-		if (tp->state != TCPS_CLOSED || tp->t.lport != 0)
+	case TERN_REQ_BIND: {
+		/* Linux inet_bind(): CLOSE and no port held (one given back when
+		 * a connection ended does not count). The address may be ours,
+		 * a broadcast or a multicast one (inet_addr_valid_or_nonlocal). */
+		if (tp->state != TCPS_CLOSED || tcp_port_bound(tp))
 			return -EINVAL;
-		if (r->addr != 0 && r->addr != s->ip)
+		if (r->addr != 0 && r->addr != s->ip && !stack_is_bcast(s, r->addr) &&
+		    !wire_ipv4_is_multicast(r->addr))
 			return -EADDRNOTAVAIL;
-		return tcp_bind_port(s, tp, r->addr, r->port);
+		int rc = tcp_bind_port(s, tp, r->addr, r->port);
+		if (rc != 0)
+			return rc;
+		tp->port_released = false;
+		tp->userlocks = (uint8_t)((r->addr != 0 ? TCP_LOCK_ADDR : 0) |
+					  (r->port != 0 ? TCP_LOCK_PORT : 0));
+		return 0;
+	}
 	case TERN_REQ_LISTEN: {
 		if (tp->state != TCPS_CLOSED && tp->state != TCPS_LISTEN)
 			return -EINVAL;
-		if (tp->t.lport == 0) {
-			int rc = tcp_bind_port(s, tp, 0, 0);   /* Linux binds a listener it must */
+		if (!tcp_port_bound(tp)) {
+			/* Linux binds a listener it must (an automatic port). */
+			uint32_t laddr = (tp->userlocks & TCP_LOCK_ADDR) ? tp->t.laddr : 0;
+			int rc = tcp_bind_port(s, tp, laddr, 0);
 			if (rc != 0)
 				return rc;
+			tp->port_released = false;
 		} else if (tp->state == TCPS_CLOSED) {
-			/* Another socket on the port (REUSEADDR) may not listen too. */
+			/* Another socket on the port (REUSEADDR) may not listen too,
+			 * unless both set SO_REUSEPORT (Linux inet_csk_get_port at
+			 * listen: a listener conflicts with every overlapping socket
+			 * but its SO_REUSEPORT group). */
 			for (struct tcb *o = s->tcp.bound[tp->t.lport]; o != NULL; o = o->bnext)
 				if (o != tp && o->state == TCPS_LISTEN &&
-				    (o->t.laddr == 0 || tp->t.laddr == 0 || o->t.laddr == tp->t.laddr))
+				    (o->t.laddr == 0 || tp->t.laddr == 0 || o->t.laddr == tp->t.laddr) &&
+				    !((o->flags & TF_REUSEPORT) && (tp->flags & TF_REUSEPORT)))
 					return -EADDRINUSE;
 		}
 		int64_t b = r->ival;
@@ -543,13 +621,13 @@ tcp_req(struct tern_stack *s, struct tern_req *r)
 		return 0;
 	}
 	case TERN_REQ_CONNECT:
-		if (r->unspec)
-			return -EINVAL;
+		if (r->unspec)   /* connect(AF_UNSPEC), or a failed connect's cleanup */
+			return tcp_disconnect(s, tp);
 		return do_connect(s, tp, r);
 	case TERN_REQ_ACCEPT:
 		return do_accept(s, tp, r);
 	case TERN_REQ_SHUTDOWN:
-		return do_shutdown(s, tp, (int)r->ival);
+		return do_shutdown(s, tp, r);
 	case TERN_REQ_CLOSE:
 		return do_close(s, tp);
 	case TERN_REQ_SETOPT:
@@ -618,6 +696,15 @@ void
 tcp_usr_rcvd(struct tern_stack *s, uint32_t slot)
 {
 	struct tcb *tp = slot_tcb(s, slot);
+	if (tp != NULL && tp->state == TCPS_CLOSED && tp->rcvq_head != NULL) {
+		/* Accepted dead with more data than the ring took: its death
+		 * is told after its last byte. */
+		rcvq_flush(tp);
+		tcp_wake(tp);
+		if (tp->rcvq_head == NULL)
+			tcp_chan_dead(tp->chan, tp->err);
+		return;
+	}
 	if (tp == NULL || tp->state < TCPS_ESTABLISHED)
 		return;
 	rcvq_flush(tp);

@@ -75,10 +75,12 @@ port_unlink(struct tern_stack *s, struct udp_pcb *p)
 
 /* Would binding (laddr, port) clash with another socket? Two sockets may
  * share a port when their addresses differ and neither is the wildcard, or
- * when both set SO_REUSEADDR (Linux's UDP rule). */
+ * when both set SO_REUSEADDR, or both SO_REUSEPORT (Linux's
+ * udp_lib_lport_inuse: the flags the other socket has now, ours at bind;
+ * one user here, so Linux's same-uid rule for SO_REUSEPORT always holds). */
 static bool
 port_conflict(struct tern_stack *s, const struct udp_pcb *self, uint32_t laddr,
-	      uint16_t port, bool reuse)
+	      uint16_t port)
 {
 	for (uint32_t i = s->port_head[port]; i != 0; i = s->pcbs[i - 1].port_next) {
 		const struct udp_pcb *p = &s->pcbs[i - 1];
@@ -86,7 +88,7 @@ port_conflict(struct tern_stack *s, const struct udp_pcb *self, uint32_t laddr,
 			continue;
 		if (p->laddr != 0 && laddr != 0 && p->laddr != laddr)
 			continue;
-		if (reuse && (p->flags & PCB_F_REUSEADDR))
+		if (self->flags & p->flags & (PCB_F_REUSEADDR | PCB_F_REUSEPORT))
 			continue;
 		return true;
 	}
@@ -102,7 +104,7 @@ bind_ephemeral(struct tern_stack *s, struct udp_pcb *p)
 	for (uint32_t i = 0; i < span; i++) {
 		uint16_t port = (uint16_t)(EPHEMERAL_LO + (start + i) % span);
 		if (s->port_head[port] == 0 ||
-		    !port_conflict(s, p, p->laddr, port, p->flags & PCB_F_REUSEADDR)) {
+		    !port_conflict(s, p, p->laddr, port)) {
 			p->lport = port;
 			port_link(s, p);
 			return 0;
@@ -133,7 +135,7 @@ udp_bind(struct tern_stack *s, struct udp_pcb *p, uint32_t addr, uint16_t port)
 			return -EADDRINUSE;
 		}
 	} else {
-		if (port_conflict(s, p, addr, port, p->flags & PCB_F_REUSEADDR)) {
+		if (port_conflict(s, p, addr, port)) {
 			p->laddr = 0;
 			return -EADDRINUSE;
 		}
@@ -188,6 +190,8 @@ udp_opt(struct udp_pcb *p, struct tern_req *r, bool set)
 		flag = PCB_F_BROADCAST;
 	else if (r->level == SOL_SOCKET && r->name == SO_REUSEADDR)
 		flag = PCB_F_REUSEADDR;
+	else if (r->level == SOL_SOCKET && r->name == SO_REUSEPORT)
+		flag = PCB_F_REUSEPORT;
 	if (flag != 0) {
 		if (!set) {
 			r->ival = (p->flags & flag) != 0;
@@ -215,7 +219,9 @@ udp_opt(struct udp_pcb *p, struct tern_req *r, bool set)
 			r->ival = p->tos;
 			return 0;
 		}
-		p->tos = (uint8_t)(r->ival & 0xfc);  /* ECN bits belong to the stack */
+		/* Linux __ip_sock_set_tos: a datagram socket keeps all eight
+		 * bits, ECN field included (only TCP owns its ECN bits). */
+		p->tos = (uint8_t)r->ival;
 		return 0;
 	}
 	return -ENOPROTOOPT;
@@ -329,6 +335,36 @@ udp_send(struct tern_stack *s, struct rte_mbuf *m)
 	tx_done(p, len);
 }
 
+/* An SO_REUSEPORT group (unconnected sockets bound to the same address and
+ * port, all with the option) shares the datagrams: Linux picks one by a
+ * hash of the 4-tuple, so one peer's flow stays on one socket. Ours is keyed
+ * with the stack's secret. */
+static struct udp_pcb *
+reuseport_pick(struct tern_stack *s, struct udp_pcb *first, const struct ipv4_repr *ip,
+	       uint16_t sport, uint16_t dport)
+{
+	uint32_t n = 0;
+	for (uint32_t i = s->port_head[dport]; i != 0; i = s->pcbs[i - 1].port_next) {
+		const struct udp_pcb *p = &s->pcbs[i - 1];
+		if ((p->flags & (PCB_F_REUSEPORT | PCB_F_CONNECTED)) == PCB_F_REUSEPORT &&
+		    p->laddr == first->laddr)
+			n++;
+	}
+	if (n < 2)
+		return first;
+	struct { uint32_t src, dst; uint16_t sport, dport; } key = {
+		.src = ip->src, .dst = ip->dst, .sport = sport, .dport = dport,
+	};
+	uint32_t pick = (uint32_t)(tern_siphash24(s->tcp.secret.isn_key, &key, sizeof(key)) >> 32) % n;
+	for (uint32_t i = s->port_head[dport]; i != 0; i = s->pcbs[i - 1].port_next) {
+		struct udp_pcb *p = &s->pcbs[i - 1];
+		if ((p->flags & (PCB_F_REUSEPORT | PCB_F_CONNECTED)) == PCB_F_REUSEPORT &&
+		    p->laddr == first->laddr && pick-- == 0)
+			return p;
+	}
+	return first;
+}
+
 /* Which socket takes a unicast datagram? The most specific match wins:
  * connected to this peer beats bound to our address beats the wildcard;
  * among equals the last bound (Linux's SO_REUSEADDR behaviour). */
@@ -355,7 +391,9 @@ udp_lookup(struct tern_stack *s, const struct ipv4_repr *ip, uint16_t sport, uin
 			best_score = score;
 		}
 	}
-	return best;
+	if (best == NULL || (best->flags & (PCB_F_REUSEPORT | PCB_F_CONNECTED)) != PCB_F_REUSEPORT)
+		return best;
+	return reuseport_pick(s, best, ip, sport, dport);
 }
 
 static bool

@@ -7,7 +7,7 @@
  * directory at a time (meson suite 'pcap').
  *
  * Clock: the stack is driven with tern_stack_poll(tern_rt_stack(rt), vnow)
- * because tern_poll() reads the real clock. The socket calls made while
+ * because tern_drive() reads the real clock. The socket calls made while
  * setting up (socket/bind) do drive the stack on the real clock, so the
  * virtual clock starts just after that and only moves forward:
  *   vnow = base + (capture time - first capture time).

@@ -1,7 +1,7 @@
 /*
  * The 'sim' suite: two Tern stacks back to back in one process, each over
  * its own end of an in-memory wire wrapped in the seeded impairment layer,
- * both driven by tern_poll_at() on a virtual clock. One case moves N MiB
+ * both driven by tern_drive_at() on a virtual clock. One case moves N MiB
  * each way at once, checks every byte where it lands, closes cleanly (FIN
  * both ways, TIME-WAIT on the active closer, no RST, no timeout), lets
  * TIME-WAIT run out, stops both stacks and checks the mbuf pool is whole.
@@ -175,7 +175,7 @@ eal_start(void)
 
 /* A socket call that waits for its stack (socket, bind, connect, accept,
  * shutdown, close, getsockopt) drives every inline runtime itself, each at
- * the time of its owner's last tern_poll_at(), once per round in runtime
+ * the time of its owner's last tern_drive_at(), once per round in runtime
  * order until the answer comes. Made right after a quiet step (nothing on
  * either wire, every timer due at this time already run), the round only
  * serves the request and passes on what it sends, the same way every run:
@@ -431,9 +431,9 @@ step(struct sim *sm, bool app)
 	unsigned work = 0;
 	for (int k = 0; k < 2; k++) {
 		/* The wrapper's delays run on our clock (conf.impair would get it
-		 * from tern_poll_at; we wrap ports ourselves to read the counters). */
+		 * from tern_drive_at; we wrap ports ourselves to read the counters). */
 		tern_impair_set_now(sm->s[k].imp, sm->now);
-		work += tern_poll_at(sm->s[k].rt, sm->now);
+		work += tern_drive_at(sm->s[k].rt, sm->now);
 	}
 	uint64_t tx1 = tx_frames(sm->s[0].rt) + tx_frames(sm->s[1].rt);
 	sm->iterations++;

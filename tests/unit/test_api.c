@@ -392,7 +392,7 @@ START_TEST(test_addr_errors)
 	ck_assert_int_eq(tern_sendto(fd, b, 1, 0, SA(&lim), sizeof(lim)), 1);
 	ck_assert_int_eq(tern_sendto(fd, b, 3, 0, SA(&sub), sizeof(sub)), 3);
 	ck_assert_int_eq(tern_connect(fd, SA(&sub), sizeof(sub)), 0);
-	tern_poll(rt);
+	tern_drive(rt);
 
 	/* names */
 	int fd2 = udp_socket(rt);
@@ -777,8 +777,8 @@ START_TEST(test_pair_refused)
 	ck_assert_int_eq(tern_send(a, "knock", 5, 0), 5);
 	/* drive the stacks until the ICMP error is back */
 	for (int i = 0; i < 100000; i++) {
-		tern_poll(rt_a);
-		tern_poll(rt_b);
+		tern_drive(rt_a);
+		tern_drive(rt_b);
 		struct tern_stats st;
 		tern_stats(rt_a, &st);
 		if (st.icmp_error_rx >= 3)
@@ -859,8 +859,8 @@ START_TEST(test_pair_close_drops_queue)
 	set_rcvtimeo(b, 5000000);
 	ck_assert_int_eq(tern_recv(b, buf, sizeof(buf), MSG_PEEK), (ssize_t)sizeof(buf));
 	for (int i = 0; i < 1000; i++) {
-		tern_poll(rt_a);
-		tern_poll(rt_b);
+		tern_drive(rt_a);
+		tern_drive(rt_b);
 	}
 	ck_assert_int_eq(tern_close(b), 0);
 	int b2 = udp_socket(rt_b);

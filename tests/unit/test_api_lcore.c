@@ -59,7 +59,7 @@ driver(void *arg)
 	(void)arg;
 	/* relaxed: a stop flag; pthread_join orders the rest. */
 	while (!atomic_load_explicit(&drv_stop, memory_order_relaxed)) {
-		tern_poll(rt_b);
+		tern_drive(rt_b);
 		/* relaxed: test-only handshake, values checked by the main thread. */
 		int fd = atomic_load_explicit(&drv_send_fd, memory_order_relaxed);
 		if (fd >= 0 && tern_clock_ns() >= atomic_load_explicit(&drv_send_at,

@@ -62,8 +62,8 @@ static void
 poll_both(unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		tern_poll(rt_a);
-		tern_poll(rt_b);
+		tern_drive(rt_a);
+		tern_drive(rt_b);
 	}
 }
 
@@ -263,6 +263,9 @@ START_TEST(test_refused_and_errors)
 	socklen_t el = sizeof(err);
 	ck_assert_int_eq(tern_getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &el), 0);
 	ck_assert_int_eq(err, 0);
+	/* Linux: the first connect() after the handshake completed reports
+	 * it (0, SS_CONNECTING -> SS_CONNECTED); the next one EISCONN. */
+	ck_assert_int_eq(tern_connect_ex(c, (struct sockaddr *)&to, sizeof(to)), 0);
 	ck_assert_int_eq(tern_connect_ex(c, (struct sockaddr *)&to, sizeof(to)), EISCONN);
 	tern_close(c);
 	tern_close(l);
@@ -290,6 +293,116 @@ START_TEST(test_reset_on_unread_close)
 END_TEST
 
 
+/* The local name of @p fd. */
+static struct sockaddr_in
+name_of(int fd)
+{
+	struct sockaddr_in n;
+	memset(&n, 0, sizeof(n));
+	socklen_t nl = sizeof(n);
+	ck_assert_int_eq(tern_getsockname(fd, (struct sockaddr *)&n, &nl), 0);
+	return n;
+}
+
+/* Close @p fd with an RST (SO_LINGER 0). */
+static void
+close_rst(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	ck_assert_int_eq(tern_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	ck_assert_int_eq(tern_close(fd), 0);
+}
+
+/* Linux keeps a TCP socket when its connection ends (CLOSE): refused, it
+ * is unconnected and may connect again; reset, it keeps its name and may
+ * bind (its automatic port was given back) but not listen; a connection
+ * reset before accept() is accepted all the same; connect(AF_UNSPEC)
+ * resets a connection and leaves the socket free to connect anew. */
+START_TEST(test_socket_outlives_connection)
+{
+	char b[8];
+	int c = tern_socket_rt(rt_a, AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = addr_of(IP_B, 7998);
+	ck_assert_int_eq(tern_connect(c, (struct sockaddr *)&to, sizeof(to)), -1);
+	ck_assert_int_eq(errno, ECONNREFUSED);
+	ck_assert_int_eq(tern_recv(c, b, sizeof(b), MSG_DONTWAIT), -1);
+	ck_assert_int_eq(errno, ENOTCONN);
+	struct sockaddr_in n = name_of(c);
+	ck_assert_uint_eq(ntohl(n.sin_addr.s_addr), 0);
+	ck_assert_uint_ge(ntohs(n.sin_port), 32768);
+	/* the same socket connects again */
+	int l = tern_socket_rt(rt_b, AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = addr_of(0, 7010);
+	ck_assert_int_eq(tern_bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(tern_listen(l, 8), 0);
+	to = addr_of(IP_B, 7010);
+	ck_assert_int_eq(tern_connect(c, (struct sockaddr *)&to, sizeof(to)), 0);
+	int a = tern_accept(l, NULL, NULL);
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_eq(tern_send(c, "x", 1, 0), 1);
+	ck_assert_int_eq(tern_recv(a, b, sizeof(b), 0), 1);
+	uint16_t port = ntohs(name_of(c).sin_port);
+	/* reset by the peer */
+	close_rst(a);
+	poll_both(10);
+	ck_assert_int_eq(tern_recv(c, b, sizeof(b), 0), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	ck_assert_int_eq(tern_recv(c, b, sizeof(b), 0), 0);
+	n = name_of(c);
+	ck_assert_uint_eq(ntohl(n.sin_addr.s_addr), IP_A);
+	ck_assert_uint_eq(ntohs(n.sin_port), port);
+	ck_assert_int_eq(tern_listen(c, 4), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(tern_connect(c, (struct sockaddr *)&to, sizeof(to)), -1);
+	ck_assert_int_eq(errno, EISCONN);
+	sa = addr_of(0, 7011);
+	ck_assert_int_eq(tern_bind(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_uint_eq(ntohs(name_of(c).sin_port), 7011);
+	tern_close(c);
+	/* data, then an RST, before accept(): accepted, data, error, EOF */
+	c = tern_socket_rt(rt_a, AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(tern_connect(c, (struct sockaddr *)&to, sizeof(to)), 0);
+	ck_assert_int_eq(tern_send(c, "hi", 2, 0), 2);
+	poll_both(10);
+	close_rst(c);
+	poll_both(10);
+	a = tern_accept(l, NULL, NULL);
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_eq(tern_recv(a, b, sizeof(b), 0), 2);
+	ck_assert(memcmp(b, "hi", 2) == 0);
+	ck_assert_int_eq(tern_recv(a, b, sizeof(b), 0), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	ck_assert_int_eq(tern_recv(a, b, sizeof(b), 0), 0);
+	tern_close(a);
+	/* connect(AF_UNSPEC): the peer is reset, the socket connects anew */
+	c = tern_socket_rt(rt_a, AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(tern_connect(c, (struct sockaddr *)&to, sizeof(to)), 0);
+	a = tern_accept(l, NULL, NULL);
+	ck_assert_int_ge(a, 0);
+	struct sockaddr_in u = { .sin_family = AF_UNSPEC };
+	ck_assert_int_eq(tern_connect(c, (struct sockaddr *)&u, sizeof(u)), 0);
+	poll_both(10);
+	ck_assert_int_eq(tern_recv(a, b, sizeof(b), 0), -1);
+	ck_assert_int_eq(errno, ECONNRESET);
+	socklen_t nl = sizeof(n);
+	ck_assert_int_eq(tern_getpeername(c, (struct sockaddr *)&n, &nl), -1);
+	ck_assert_int_eq(errno, ENOTCONN);
+	/* the ECONNRESET left by the disconnect does not end the new attempt */
+	ck_assert_int_eq(tern_connect(c, (struct sockaddr *)&to, sizeof(to)), 0);
+	tern_close(a);
+	a = tern_accept(l, NULL, NULL);
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_eq(tern_send(c, "again", 5, 0), 5);
+	ck_assert_int_eq(tern_recv(a, b, 5, MSG_WAITALL), 5);
+	ck_assert(memcmp(b, "again", 5) == 0);
+	tern_close(c);
+	tern_close(a);
+	tern_close(l);
+	poll_both(10);
+}
+END_TEST
+
+
 static Suite *
 suite(void)
 {
@@ -303,6 +416,7 @@ suite(void)
 	tcase_add_test(tc, test_peek_and_partial);
 	tcase_add_test(tc, test_refused_and_errors);
 	tcase_add_test(tc, test_reset_on_unread_close);
+	tcase_add_test(tc, test_socket_outlives_connection);
 	suite_add_tcase(s, tc);
 	return s;
 }
