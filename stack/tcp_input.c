@@ -51,6 +51,80 @@ challenge_ack(struct tern_stack *s, struct tcb *tp)
 	drop_ack(s, tp);
 }
 
+/*
+ * When to ACK data. RFC 9293 3.8.6.3 and RFC 1122 4.2.3.2 let a receiver
+ * delay an ACK (by less than 0.5 s) but require one for at least every
+ * second full-sized segment; RFC 5681 4.2 says the same. Within that, Tern
+ * follows Linux's policy (tcp_event_data_recv / __tcp_ack_snd_check), so
+ * a peer sees, and a script written against Linux expects, the same ACKs:
+ *  - Quick ACKs. A new sender's congestion window is small and grows only
+ *    as ACKs come back, so delaying them at the start of a connection
+ *    costs it round trips. The first data segments are therefore ACKed at
+ *    once: as many as half of our advertised window holds of the peer's
+ *    segments, 2 if not even one fits, at most TCP_MAX_QUICKACKS. Every
+ *    ACK sent while data was owed uses one. The count is refilled when
+ *    data comes after more than an RTO of silence (the sender restarts from
+ *    a small window, RFC 5681 4.1) and when data we already had comes again
+ *    (our ACK was probably lost).
+ *  - Interactive connections ("ping-pong"): once we send data within the
+ *    delayed-ACK time of the last data received, the application answers
+ *    what it is sent, so the next ACK is better delayed to ride on the
+ *    answer: quick ACKs stop. A delayed ACK that has to go out alone (the
+ *    timer fired, no answer came) ends the mode, as does duplicate data.
+ *  - Otherwise the ACK waits TCP_DELACK_NS (40 ms), unless more than one
+ *    full segment is unacknowledged.
+ *  - A FIN in ESTABLISHED after data makes the connection interactive: its
+ *    ACK waits for the answer or our FIN (fin_input()).
+ * Out-of-order data, a filled hole, a FIN in the closing states and
+ * unacceptable segments are ACKed at once in any case (RFC 5681 4.2, RFC
+ * 9293 3.10.7.4). Linux also stretches its delayed-ACK time with the
+ * peer's pace and ACKs when a read drains a short segment; Tern keeps 40 ms.
+ */
+static void
+quickack_refill(struct tcb *tp)
+{
+	uint32_t wnd = seq_gt(tp->rcv_adv, tp->last_ack_sent) ? tp->rcv_adv - tp->last_ack_sent : 0;
+	uint32_t n = wnd / (2u * (tp->rcv_mss ? tp->rcv_mss : TCP_DEFAULT_MSS));
+	if (n == 0)
+		n = 2;
+	if (n > TCP_MAX_QUICKACKS)
+		n = TCP_MAX_QUICKACKS;
+	if (n > tp->quickacks)
+		tp->quickacks = (uint8_t)n;
+}
+
+/* Data we already had came again: quick ACKs, and not interactive. */
+static void
+quickack_enter(struct tcb *tp)
+{
+	quickack_refill(tp);
+	tp->flags &= ~(uint32_t)TF_PINGPONG;
+}
+
+/* In-order data was taken (rcv_unacked counts it): ACK now or later. With
+ * @p fin the segment also carries the peer's FIN, and fin_input() decides. */
+static void
+ack_policy_data(struct tern_stack *s, struct tcb *tp, bool fin)
+{
+	if (!tp->rcvd_data) {
+		tp->rcvd_data = true;
+		quickack_refill(tp);
+	} else if (s->now - tp->last_data_ns > tcp_rtt_timeout(&tp->rtt)) {
+		quickack_refill(tp);
+	}
+	tp->last_data_ns = s->now;
+	tp->flags |= TF_ACKSCHED;
+	if (fin)
+		return;
+	bool quick = tp->quickacks > 0 && !(tp->flags & TF_PINGPONG);
+	if (tp->rcv_unacked > tp->rcv_mss || quick) {
+		tp->flags |= TF_ACKNOW;
+	} else if (!(tp->flags & TF_DELACK)) {
+		tp->flags |= TF_DELACK;
+		tcp_timer_arm(s, tp, TCPT_DELACK, TCP_DELACK_NS);
+	}
+}
+
 /* Options of a SYN or SYN-ACK: what the connection will use (RFC 9293
  * 3.7.1 MSS, RFC 7323 2.2 / 3.2 wscale and timestamps, RFC 2018 2 SACK). */
 static void
@@ -112,7 +186,10 @@ conn_established(struct tern_stack *s, struct tcb *tp)
 static void
 inherit(struct tern_stack *s, struct tcb *tp, const struct tcb *l)
 {
-	tp->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE);
+	/* Linux's accept()ed socket is a clone of the listener's: SO_LINGER,
+	 * SO_REUSEADDR and SO_REUSEPORT come along too. */
+	tp->flags |= l->flags & (TF_NODELAY | TF_KEEPALIVE | TF_LINGER0 | TF_REUSEADDR |
+				 TF_REUSEPORT);
 	tp->rcvbuf = l->rcvbuf;
 	tp->sndbuf = l->sndbuf;
 	tp->ttl = l->ttl;
@@ -756,18 +833,14 @@ data_input(struct tern_stack *s, struct tcb *tp, struct rte_mbuf *m, struct seg 
 		/* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at least every second
 		 * full-size segment, i.e. as soon as more than one full segment's
 		 * worth is unacknowledged (Linux's rule too), else within the
-		 * delayed-ACK time. The peer's segment size is learned from what
-		 * it sends, bounded by the MSS it may use towards us. */
+		 * delayed-ACK time, or at once in quick-ACK mode (ack_policy_data).
+		 * The peer's segment size is learned from what it sends, bounded
+		 * by the MSS it may use towards us. */
 		uint32_t adv_mss = s->mtu - WIRE_IPV4_HLEN - WIRE_TCP_HLEN;
 		if (g->len > tp->rcv_mss)
 			tp->rcv_mss = (uint16_t)(g->len < adv_mss ? g->len : adv_mss);
 		tp->rcv_unacked += g->len;
-		if (tp->rcv_unacked > tp->rcv_mss || (tp->flags & TF_QUICKACK))
-			tp->flags |= TF_ACKNOW;
-		else if (!(tp->flags & TF_DELACK)) {
-			tp->flags |= TF_DELACK;
-			tcp_timer_arm(s, tp, TCPT_DELACK, TCP_DELACK_NS);
-		}
+		ack_policy_data(s, tp, (g->flags & WIRE_TCP_FIN) != 0);
 		return fin;
 	}
 	/* Out of order: hold it and ACK at once, so the sender sees dupACKs
@@ -805,7 +878,7 @@ data_input(struct tern_stack *s, struct tcb *tp, struct rte_mbuf *m, struct seg 
 			tp->dsack_end = g->seq + g->len;
 		}
 	}
-	tp->flags |= TF_ACKNOW;
+	tp->flags |= TF_ACKNOW | TF_ACKSCHED;
 	return false;
 }
 
@@ -814,7 +887,9 @@ fin_input(struct tern_stack *s, struct tcb *tp)
 {
 	/* RFC 9293 3.10.7.4 "eighth: check the FIN bit". */
 	tp->rcv_nxt++;
-	tp->flags |= TF_ACKNOW;
+	tp->flags |= TF_ACKSCHED;
+	if (tp->state != TCPS_ESTABLISHED && tp->state != TCPS_SYN_RECEIVED)
+		tp->flags |= TF_ACKNOW;
 	/* EOF goes to the socket once all data before the FIN is in its ring;
 	 * if some still waits for ring space, the flush will set it. */
 	if (tp->chan != NULL && tp->rcvq_head == NULL) {
@@ -826,6 +901,19 @@ fin_input(struct tern_stack *s, struct tcb *tp)
 	case TCPS_SYN_RECEIVED:
 	case TCPS_ESTABLISHED:
 		tcp_set_state(s, tp, TCPS_CLOSE_WAIT);
+		/* The peer finished sending, typically a request: its ACK is
+		 * delayed so that our answer or our FIN carries it (Linux enters
+		 * its interactive mode here, see ack_policy_data()). At once if
+		 * no data came before (Linux's delayed-ACK time is still 0 then)
+		 * or more than a full segment is unacknowledged; a filled hole
+		 * has set TF_ACKNOW already. */
+		tp->flags |= TF_PINGPONG;
+		if (!tp->rcvd_data || tp->rcv_unacked > tp->rcv_mss) {
+			tp->flags |= TF_ACKNOW;
+		} else if (!(tp->flags & (TF_ACKNOW | TF_DELACK))) {
+			tp->flags |= TF_DELACK;
+			tcp_timer_arm(s, tp, TCPT_DELACK, TCP_DELACK_NS);
+		}
 		break;
 	case TCPS_FIN_WAIT_1:
 		if (tcp_fin_acked(tp)) {
@@ -896,7 +984,7 @@ tcp_input(struct tern_stack *s, struct rte_mbuf *m, const struct ipv4_repr *ip)
 				.lport = g.th.dport, .rport = g.th.sport };
 	struct tcb *tp = tcp_lookup(s, &t);
 	if (tp == NULL) {
-		struct tcb *l = tcp_lookup_listener(s, ip->dst, g.th.dport);
+		struct tcb *l = tcp_lookup_listener(s, &t);
 		if (l != NULL) {
 			tp = listen_input(s, l, ip, &g);
 			if (tp != NULL)
@@ -938,10 +1026,13 @@ synchronized:;
 				goto drop;
 			}
 			/* Simultaneous open (RFC 9293 figure 7): the peer's SYN-ACK
-			 * repeats its SYN at IRS; the SYN is old, the ACK is new. */
+			 * repeats its SYN at IRS; the SYN is old, the ACK is new.
+			 * The old SYN is answered with an ACK (3.10.7.4, as Linux):
+			 * it completes the peer's handshake if our SYN-ACK was lost. */
 			g.seq++;
 			g.flags &= (uint8_t)~WIRE_TCP_SYN;
 			seg_len--;
+			tp->flags |= TF_ACKNOW;
 		}
 		if (wnd == 0 && g.seq == tp->rcv_nxt && g.len > 0) {
 			/* RFC 9293 3.10.7.4: with a zero receive window no data is
@@ -950,6 +1041,7 @@ synchronized:;
 			g.flags &= (uint8_t)~WIRE_TCP_FIN;
 			seg_len = !!(g.flags & WIRE_TCP_SYN);
 			tp->flags |= TF_ACKNOW;
+			quickack_enter(tp);   /* as Linux for data beyond the window */
 		}
 		if (!seq_acceptable(tp, g.seq, seg_len, wnd)) {
 			/* RFC 2883 4: data wholly below RCV.NXT is a duplicate to report. */
@@ -959,6 +1051,10 @@ synchronized:;
 				tp->dsack_end = g.seq + g.len;
 			}
 			STAT(s, tcp_out_of_window);
+			/* Data (or a FIN) we already had: our ACK was probably
+			 * lost, so ACK the next segments at once too. */
+			if (seg_len > 0 && seq_lt(g.seq, tp->rcv_nxt) && !(g.flags & WIRE_TCP_RST))
+				quickack_enter(tp);
 			if (tp->state == TCPS_TIME_WAIT && (g.flags & WIRE_TCP_FIN))
 				/* RFC 9293 3.10.7.4: a retransmitted FIN restarts the
 				 * 2MSL wait (and is ACKed below). */
@@ -989,7 +1085,11 @@ synchronized:;
 			g.off += cut;
 			g.len -= cut;
 			g.seq += cut;
-			tp->flags |= TF_ACKNOW;
+			/* What is new in a partly old segment takes the usual ACK
+			 * decision (ack_policy_data(), fin_input(); Linux's too),
+			 * the D-SACK rides on that ACK. Nothing new: ACK now. */
+			if (g.len == 0 && !(g.flags & WIRE_TCP_FIN))
+				tp->flags |= TF_ACKNOW;
 		}
 		/* ...and beyond the right edge. */
 		if (seq_gt(g.seq + g.len, tp->rcv_nxt + wnd)) {

@@ -174,10 +174,18 @@ send_segment(struct tern_stack *s, struct tcb *tp, uint8_t flags, uint32_t seq, 
 	STAT(s, tcp_tx);
 	if (flags & WIRE_TCP_ACK) {
 		tp->last_ack_sent = tp->rcv_nxt;
-		tp->flags &= ~(uint32_t)(TF_ACKNOW | TF_DELACK);
+		/* An ACK of data we owed one for uses up a quick ACK
+		 * (tcp_input.c, ack_policy_data()). */
+		if ((tp->flags & TF_ACKSCHED) && tp->quickacks > 0)
+			tp->quickacks--;
+		tp->flags &= ~(uint32_t)(TF_ACKNOW | TF_DELACK | TF_ACKSCHED);
 		tp->rcv_unacked = 0;
 		tcp_timer_stop(s, tp, TCPT_DELACK);
 	}
+	/* Data sent within the delayed-ACK time of data received: the
+	 * application answers requests, the connection is interactive. */
+	if (len > 0 && tp->rcvd_data && s->now - tp->last_data_ns < TCP_DELACK_NS)
+		tp->flags |= TF_PINGPONG;
 	return ipv4_output(s, m, &o);
 }
 

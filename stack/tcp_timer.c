@@ -195,6 +195,10 @@ fire(void *arg, struct twheel_entry *e)
 			break;
 		case TCPT_DELACK:
 			if (tp->flags & TF_DELACK) {
+				/* The ACK goes alone: no answer rode on it, so the
+				 * connection is not (or no longer) interactive and
+				 * quick ACKs may resume (tcp_input.c, ack_policy_data). */
+				tp->flags &= ~(uint32_t)TF_PINGPONG;
 				tp->flags |= TF_ACKNOW;
 				tcp_output(s, tp);
 			}

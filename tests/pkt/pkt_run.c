@@ -11,7 +11,7 @@
  * contiguous segments that covers it (packetdrill's GSO view, README).
  *
  * Clock: the runtime is started with conf.external_clock, so socket calls
- * never drive the stack; this thread alone polls it, with tern_poll_at(rt,
+ * never drive the stack; this thread alone polls it, with tern_drive_at(rt,
  * vnow), vnow = VBASE + script time. Between events the clock stops at
  * every stack deadline.
  *
@@ -222,7 +222,8 @@ call_exec(struct harness *h, struct call *c)
 		} else {
 			/* A blocking TCP connect, tried without blocking: the first
 			 * try sends the SYN (EINPROGRESS), later ones say EALREADY
-			 * until the handshake ends (EISCONN = it returned 0). */
+			 * until the handshake ends; then the outcome (0 or the
+			 * error; EISCONN, should a try come later, means 0). */
 			double t = tern_gettimeout(c->fd);
 			tern_settimeout(c->fd, 0);
 			ret_err(c, tern_connect(c->fd, (struct sockaddr *)&c->sa, c->salen));
@@ -470,7 +471,7 @@ job_run(struct harness *h)
 	int st;
 	/* acquire: pairs with the thread's release; its results are visible. */
 	while ((st = atomic_load_explicit(&h->state, memory_order_acquire)) == JOB_RUN) {
-		tern_poll_at(h->rt, h->vnow);
+		tern_drive_at(h->rt, h->vnow);
 		collect(h);
 		if (tern_clock_ns() - t0 > WATCHDOG_NS)
 			fail(h->pending_ev, "system call did not return for %llu s of real time",
@@ -484,7 +485,7 @@ static void
 settle(struct harness *h)
 {
 	for (unsigned round = 0; round < SETTLE_ROUNDS_MAX; round++) {
-		unsigned work = tern_poll_at(h->rt, h->vnow);
+		unsigned work = tern_drive_at(h->rt, h->vnow);
 		work += collect(h);
 		if (work == 0 && round + 1 >= SETTLE_ROUNDS_MIN)
 			break;
@@ -553,7 +554,7 @@ flow_select(struct harness *h, const struct pkt_event *ev, uint16_t rport)
 	}
 	struct pkt_flow next = h->flow;
 	next.remote_port = rport;
-	next.local_isn_known = next.ts_known = false;
+	next.local_isn_known = next.ts_known = next.remote_isn_known = false;
 	unsigned i;
 	for (i = 0; i < h->nflows; i++)
 		if (h->flows[i].remote_port == rport)
@@ -593,6 +594,7 @@ run_inbound(struct harness *h, const struct pkt_event *ev)
 		pkt_describe(frame + WIRE_ETH_HLEN, n, &h->flow, d, sizeof(d));
 		printf("%9.6f < %s\n", vsec(h->vnow), d);
 	}
+	pkt_flow_inbound_sent(&h->flow, &ev->pkt);
 	inject_frame(h, frame, WIRE_ETH_HLEN + n);
 	settle(h);
 }
@@ -650,7 +652,7 @@ match_coalesced(struct harness *h, const struct pkt_event *ev, struct outframe f
 		uint64_t lo, uint64_t hi, bool any, uint64_t limit)
 {
 	const struct pkt_packet *pk = &ev->pkt;
-	uint32_t off = 0;
+	uint32_t off = 0, first_len = 0;
 	for (unsigned k = 1;; k++) {
 		char d[300], why[200];
 		uint32_t seq, plen;
@@ -667,6 +669,16 @@ match_coalesced(struct harness *h, const struct pkt_event *ev, struct outframe f
 			fprintf(stderr, "  actual packet: %s\n", d);
 			fail(ev, "timing error: segment %u of a coalesced run at %.6f s, expected "
 			     "in %.6f~%.6f s", k, vsec(fr.t), vsec(lo), vsec(hi));
+		}
+		/* GSO cuts at one segment size: every part but the last has the
+		 * first one's length, the last is no longer. */
+		if (k == 1)
+			first_len = plen;
+		else if (plen > first_len || (k > 2 && off - first_len * (k - 1) != 0)) {
+			fprintf(stderr, "  actual packet: %s\n", d);
+			fail(ev, "outbound packet does not match: segment %u of a coalesced run has "
+			     "%u bytes, the first had %u (GSO cuts equal segments, the last no "
+			     "longer)", k, plen, first_len);
 		}
 		struct pkt_packet part;
 		pkt_tcp_part(pk, off, plen, fl, &part);
@@ -916,7 +928,7 @@ call_completed(struct harness *h, const struct pkt_event *ev, uint64_t start)
 		h->fdstream[sfd] = (c->type & 0xf) == SOCK_STREAM;
 		/* packetdrill: the newest socket is the one under test. */
 		h->flow.local_port = h->flow.remote_port = 0;
-		h->flow.local_isn_known = h->flow.ts_known = false;
+		h->flow.local_isn_known = h->flow.ts_known = h->flow.remote_isn_known = false;
 		h->nflows = 0;
 	}
 	if (c->op == OP_ACCEPT && c->ret >= 0) {

@@ -53,6 +53,24 @@ local_offset(const struct pkt_flow *f)
 	return f->local_isn_known ? f->live_local_isn - f->script_local_isn : 0;
 }
 
+/* What packetdrill adds to the remote side's numbers of a segment with
+ * @p flags: the remote ISN, except in SYN segments and before it is known
+ * (then they are absolute). */
+static uint32_t
+remote_offset(const struct pkt_flow *f, uint8_t flags)
+{
+	return f->remote_isn_known && !(flags & WIRE_TCP_SYN) ? f->remote_isn : 0;
+}
+
+void
+pkt_flow_inbound_sent(struct pkt_flow *f, const struct pkt_packet *pk)
+{
+	if (pk->proto == WIRE_PROTO_TCP && (pk->flags & WIRE_TCP_SYN) && !f->remote_isn_known) {
+		f->remote_isn_known = true;
+		f->remote_isn = pk->seq;
+	}
+}
+
 static size_t
 emit_ip(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto, size_t total)
 {
@@ -85,7 +103,7 @@ build_tcp(const struct pkt_packet *pk, const struct pkt_flow *f, uint8_t *l4,
 	memset(&r, 0, sizeof(r));
 	r.sport = sport;
 	r.dport = dport;
-	r.seq = pk->seq;
+	r.seq = pk->seq + remote_offset(f, pk->flags);
 	r.ack = pk->has_ack ? pk->ack + local_offset(f) : 0;
 	r.flags = pk->flags;
 	r.win = pk->win >= 0 ? (uint16_t)pk->win : 65535;
@@ -221,8 +239,10 @@ match_tcp(const struct pkt_packet *pk, struct pkt_flow *f, const struct ipv4_rep
 		    r.seq - local_offset(f), pk->seq);
 		return false;
 	}
-	if ((pk->flags & WIRE_TCP_ACK) && r.ack != pk->ack) {
-		msg(why, cap, "ack %u, expected %u", r.ack, pk->ack);
+	uint32_t roff = remote_offset(f, pk->flags);
+	if ((pk->flags & WIRE_TCP_ACK) && r.ack != pk->ack + roff) {
+		msg(why, cap, "ack %u (relative %u), expected relative %u", r.ack, r.ack - roff,
+		    pk->ack);
 		return false;
 	}
 	if (pk->win >= 0 && r.win != (uint16_t)pk->win) {
@@ -236,12 +256,20 @@ match_tcp(const struct pkt_packet *pk, struct pkt_flow *f, const struct ipv4_rep
 			msg(why, cap, "%zu bytes of TCP options, expected %u", olen, pk->opts_len);
 			return false;
 		}
+		/* Our SACK blocks are in the remote side's sequence space. */
+		uint8_t want[sizeof(pk->opts)];
+		memcpy(want, pk->opts, pk->opts_len);
+		for (unsigned i = 0; i < pk->nsack_off; i++) {
+			uint8_t *b = want + pk->sack_off[i];
+			put32(b, get32(b) + roff);
+			put32(b + 4, get32(b + 4) + roff);
+		}
 		for (size_t i = 0; i < olen; i++) {
 			bool ts_val = pk->ts_off >= 0 && i >= (size_t)pk->ts_off + 2 &&
 				      i < (size_t)pk->ts_off + 6;
-			if (!ts_val && o[i] != pk->opts[i]) {   /* TS val: not checked (packetdrill default) */
+			if (!ts_val && o[i] != want[i]) {   /* TS val: not checked (packetdrill default) */
 				msg(why, cap, "TCP options differ at option byte %zu: 0x%02x, expected 0x%02x",
-				    i, o[i], pk->opts[i]);
+				    i, o[i], want[i]);
 				return false;
 			}
 		}
@@ -522,8 +550,9 @@ pkt_describe(const uint8_t *buf, size_t len, const struct pkt_flow *f, char *out
 		fl[k] = '\0';
 		bool from_local = f != NULL && ip.src == f->local_ip;
 		uint32_t off = f != NULL ? local_offset(f) : 0;
-		uint32_t seq = from_local ? r.seq - off : r.seq;
-		uint32_t ack = from_local || f == NULL ? r.ack : r.ack - off;
+		uint32_t roff = f != NULL ? remote_offset(f, r.flags) : 0;
+		uint32_t seq = from_local ? r.seq - off : r.seq - roff;
+		uint32_t ack = f == NULL ? r.ack : from_local ? r.ack - roff : r.ack - off;
 		uint32_t plen = (uint32_t)(l4len - (size_t)th);
 		char opts[160] = "";
 		if (th > WIRE_TCP_HLEN)

@@ -5,10 +5,13 @@
  * DPDK): pkt_run.c calls it with frames from the in-memory port, the unit
  * tests with byte arrays.
  *
- * Sequence numbers follow packetdrill: inbound sequence numbers are sent as
- * written (the script's remote ISN is the live one); Tern's ISN is learned
- * from its first SYN or SYN-ACK, and the local side's numbers (outbound seq,
- * inbound ack and SACK blocks) are shifted by live ISN - script ISN.
+ * Sequence numbers follow packetdrill: the remote side's ISN is the one the
+ * script's SYN (or SYN-ACK) carries, sent as written, and from then on the
+ * remote side's numbers in segments without SYN (inbound seq, outbound ack
+ * and SACK blocks) are relative to it, so with ISN 0 they read as absolute;
+ * Tern's ISN is learned from its first SYN or SYN-ACK, and the local side's
+ * numbers (outbound seq, inbound ack and SACK blocks) are shifted by live
+ * ISN - script ISN.
  */
 #ifndef TERN_PKT_WIRE_H
 #define TERN_PKT_WIRE_H
@@ -25,6 +28,8 @@ struct pkt_flow {
 	uint16_t local_port, remote_port;      /* 0 = not known yet */
 	bool local_isn_known;
 	uint32_t script_local_isn, live_local_isn;
+	bool remote_isn_known;                  /* the script's first inbound SYN */
+	uint32_t remote_isn;
 	bool ts_known;                          /* last outbound TS val seen */
 	uint32_t ts_script_val, ts_live_val;
 };
@@ -34,6 +39,10 @@ struct pkt_flow {
  *  @p err set (unknown port, no room). */
 size_t pkt_build_inbound(const struct pkt_packet *pk, const struct pkt_flow *f,
 			 uint8_t *buf, size_t cap, char *err, size_t errlen);
+
+/** Inbound script packet @p pk was sent on flow @p f: the first SYN (or
+ *  SYN-ACK) gives the remote ISN that later numbers are relative to. */
+void pkt_flow_inbound_sent(struct pkt_flow *f, const struct pkt_packet *pk);
 
 /** Match IPv4 packet @p ip (as Tern sent it) against outbound script packet
  *  @p pk. On a match the flow learns what it did not know (local port,

@@ -332,7 +332,7 @@ START_TEST(match_outbound_tcp)
 	ck_assert_uint_eq(f.live_local_isn, 0x12345678);
 	ck_assert_msg(pkt_match_outbound(&S.ev[1].pkt, &f, b, n, why, sizeof(why)), "%s", why);
 	ck_assert(!pkt_match_outbound(&S.ev[2].pkt, &f, b, n, why, sizeof(why)));
-	ck_assert_msg(strstr(why, "ack 1, expected 2") != NULL, "%s", why);
+	ck_assert_msg(strstr(why, "ack 1 (relative 1), expected relative 2") != NULL, "%s", why);
 	ck_assert(!pkt_match_outbound(&S.ev[3].pkt, &f, b, n, why, sizeof(why)));
 	ck_assert_msg(strstr(why, "win") != NULL, "%s", why);
 	ck_assert(!pkt_match_outbound(&S.ev[4].pkt, &f, b, n, why, sizeof(why)));
@@ -348,6 +348,69 @@ START_TEST(match_outbound_tcp)
 	/* A wrong checksum never matches. */
 	b[n - 1] ^= 0xff;
 	ck_assert(!pkt_match_outbound(&S.ev[0].pkt, &f, b, n, why, sizeof(why)));
+}
+END_TEST
+
+/* packetdrill numbers the remote side from its ISN: after a SYN with ISN
+ * 2^32 - 1, inbound seq 1 is 0 on the wire and an outbound ack of live 1000
+ * (and a SACK block) is written relative, 1001; SYN segments stay absolute. */
+START_TEST(remote_isn_relative)
+{
+	ok("0 < S 4294967295:4294967295(0) win 1000\n"
+	   "+0 > S. 0:0(0) ack 0 <...>\n"
+	   "+0 < . 1:1(0) ack 1 win 257\n"
+	   "+0 > . 1:1(0) ack 1001 <nop,nop,sack 2001:3001>\n");
+	struct pkt_flow f = flow();
+	uint8_t b[200];
+	size_t n = pkt_build_inbound(&S.ev[0].pkt, &f, b, sizeof(b), E, sizeof(E));
+	struct tcp_repr t;
+	ck_assert_int_eq(wire_tcp_parse(b + 20, n - 20, &t), 20);
+	ck_assert_uint_eq(t.seq, 4294967295u);
+	pkt_flow_inbound_sent(&f, &S.ev[0].pkt);
+	ck_assert(f.remote_isn_known);
+	ck_assert_uint_eq(f.remote_isn, 4294967295u);
+	char why[200];
+	n = synack(b, 0x12345678, 0, 65535);
+	ck_assert_msg(pkt_match_outbound(&S.ev[1].pkt, &f, b, n, why, sizeof(why)), "%s", why);
+	n = pkt_build_inbound(&S.ev[2].pkt, &f, b, sizeof(b), E, sizeof(E));
+	ck_assert_int_eq(wire_tcp_parse(b + 20, n - 20, &t), 20);
+	ck_assert_uint_eq(t.seq, 0);
+	ck_assert_uint_eq(t.ack, 0x12345679);
+	/* A later SYN (in a synchronized state) does not move the base. */
+	pkt_flow_inbound_sent(&f, &S.ev[0].pkt);
+	ck_assert_uint_eq(f.remote_isn, 4294967295u);
+	/* Tern's ACK: live ack 1000 and SACK 2000:3000 are relative 1001, 2001:3001. */
+	struct tcp_repr r;
+	memset(&r, 0, sizeof(r));
+	r.sport = 8080;
+	r.dport = 40000;
+	r.seq = 0x12345679;
+	r.ack = 1000;
+	r.flags = WIRE_TCP_ACK;
+	r.win = 502;
+	r.opt.nsack = 1;
+	r.opt.sack[0].start = 2000;
+	r.opt.sack[0].end = 3000;
+	size_t h = wire_tcp_emit(b + 20, 60, &r);
+	struct ipv4_repr ip = { .hlen = 20, .total_len = (uint16_t)(20 + h), .ttl = 64,
+				.proto = WIRE_PROTO_TCP, .src = PKT_DEFAULT_LOCAL_IP,
+				.dst = PKT_DEFAULT_REMOTE_IP };
+	wire_ipv4_emit(b, 20, &ip, true);
+	uint32_t sum = wire_csum_pseudo(ip.src, ip.dst, WIRE_PROTO_TCP, (uint16_t)h);
+	uint16_t c = wire_csum_fold(wire_csum_add(sum, b + 20, h));
+	b[20 + 16] = (uint8_t)(c >> 8);
+	b[20 + 17] = (uint8_t)c;
+	ck_assert_msg(pkt_match_outbound(&S.ev[3].pkt, &f, b, 20 + h, why, sizeof(why)), "%s", why);
+	r.opt.sack[0].start = 2001;
+	r.opt.sack[0].end = 3001;
+	h = wire_tcp_emit(b + 20, 60, &r);
+	sum = wire_csum_pseudo(ip.src, ip.dst, WIRE_PROTO_TCP, (uint16_t)h);
+	b[20 + 16] = b[20 + 17] = 0;
+	c = wire_csum_fold(wire_csum_add(sum, b + 20, h));
+	b[20 + 16] = (uint8_t)(c >> 8);
+	b[20 + 17] = (uint8_t)c;
+	ck_assert(!pkt_match_outbound(&S.ev[3].pkt, &f, b, 20 + h, why, sizeof(why)));
+	ck_assert_msg(strstr(why, "options differ") != NULL, "%s", why);
 }
 END_TEST
 
@@ -437,6 +500,7 @@ suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, build_inbound_tcp_syn);
 	tcase_add_test(tc, match_outbound_tcp);
+	tcase_add_test(tc, remote_isn_relative);
 	tcase_add_test(tc, build_match_udp_icmp);
 	tcase_add_test(tc, tcp_part_gso);
 	suite_add_tcase(s, tc);
