@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_ethdev.h>
+
 #include "stack.h"
 
 static int
@@ -30,7 +32,8 @@ const struct backend backend_kernel = {
 	.name = "kernel", .socket = socket, .bind = bind, .connect = connect,
 	.sendto = sendto, .recvfrom = recvfrom, .setsockopt = setsockopt, .close = close,
 	.listen = listen, .accept4 = accept4, .send = send, .recv = recv, .shutdown = shutdown,
-	.set_nonblock = kernel_set_nonblock,
+	.set_nonblock = kernel_set_nonblock, .getsockopt = getsockopt, .poll = poll,
+	.epoll_create1 = epoll_create1, .epoll_ctl = epoll_ctl, .epoll_wait = epoll_wait,
 };
 
 const struct backend backend_tern = {
@@ -38,6 +41,8 @@ const struct backend backend_tern = {
 	.sendto = tern_sendto, .recvfrom = tern_recvfrom, .setsockopt = tern_setsockopt,
 	.close = tern_close, .listen = tern_listen, .accept4 = tern_accept4, .send = tern_send,
 	.recv = tern_recv, .shutdown = tern_shutdown, .set_nonblock = tern_set_nonblock,
+	.getsockopt = tern_getsockopt, .poll = tern_poll, .epoll_create1 = tern_epoll_create1,
+	.epoll_ctl = tern_epoll_ctl, .epoll_wait = tern_epoll_wait,
 };
 
 static struct tern_rt *the_rt;
@@ -52,6 +57,8 @@ const char app_rt_usage[] =
 	"  --no-offload        software checksums even if the port offers offloads\n"
 	"  --impair SPEC       impairment, e.g. 'rx:loss=1%,dup=0.5%;tx:nth=3;seed=7'\n"
 	"  --seed N            stack PRNG seed (default random)\n"
+	"  --max-sockets N     Tern descriptors (default 1024; raise for thousands of connections)\n"
+	"  --mbufs N           mbufs in Tern's pool (default 8191)\n"
 	"  --stats             print the stack's counters on exit\n";
 
 int
@@ -113,7 +120,8 @@ app_rt_option(struct app_rt_opts *o, int argc, char **argv, int *i)
 	}
 	bool takes = strcmp(a, "--ip") == 0 || strcmp(a, "--gw") == 0 || strcmp(a, "--mtu") == 0 ||
 		     strcmp(a, "--mode") == 0 || strcmp(a, "--port-id") == 0 ||
-		     strcmp(a, "--impair") == 0 || strcmp(a, "--seed") == 0;
+		     strcmp(a, "--impair") == 0 || strcmp(a, "--seed") == 0 ||
+		     strcmp(a, "--max-sockets") == 0 || strcmp(a, "--mbufs") == 0;
 	if (!takes)
 		return 0;
 	if (v == NULL) {
@@ -145,6 +153,14 @@ app_rt_option(struct app_rt_opts *o, int argc, char **argv, int *i)
 		o->have_impair = !bad;
 	} else if (strcmp(a, "--seed") == 0) {
 		o->conf.seed = strtoull(v, NULL, 0);
+	} else if (strcmp(a, "--max-sockets") == 0) {
+		long m = atol(v);
+		bad = m < 1 || m > 65536;
+		o->conf.max_sockets = (unsigned)m;
+	} else if (strcmp(a, "--mbufs") == 0) {
+		long m = atol(v);
+		bad = m < 1024 || m > (1l << 24);
+		o->conf.nb_mbufs = (unsigned)m;
 	}
 	if (bad) {
 		fprintf(stderr, "bad value for %s: %s\n", a, v);
@@ -210,16 +226,55 @@ app_stop(const struct app_rt_opts *o)
 	the_rt = NULL;
 }
 
+bool
+app_wait_link(const struct app_rt_opts *o, unsigned timeout_ms)
+{
+	if (o->kernel || the_rt == NULL || o->conf.port != NULL)
+		return true;
+	uint64_t end = app_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	for (;;) {
+		struct rte_eth_link link;
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(o->conf.port_id, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_UP)
+			return true;
+		if (app_now_ns() >= end)
+			return false;
+		/* The PMD's control thread brings the link up; keep the stack
+		 * running meanwhile (inline: nobody else does). */
+		if (app_drive(o) == 0) {
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
 void
 app_idle(const struct app_rt_opts *o)
 {
 	if (!o->kernel && the_rt != NULL && o->conf.mode == TERN_MODE_INLINE) {
-		tern_poll(the_rt);
+		tern_drive(the_rt);
 		return;
 	}
 	/* Kernel sockets or the stack on its own lcore: give the core away
 	 * briefly rather than spin (until a readiness API lets us sleep). */
 	sched_yield();
+}
+
+unsigned
+app_drive(const struct app_rt_opts *o)
+{
+	if (o->kernel || the_rt == NULL || o->conf.mode != TERN_MODE_INLINE)
+		return 0;
+	return tern_drive(the_rt);
+}
+
+const char *
+app_stack_mode(const struct app_rt_opts *o)
+{
+	if (o->kernel)
+		return "kernel";
+	return o->conf.mode == TERN_MODE_INLINE ? "inline" : "lcore";
 }
 
 uint64_t

@@ -1,13 +1,15 @@
 /*
- * What tern-echo and tern-client share: the socket backend (Tern or the
- * Linux kernel, same calls, so a comparison measures only the stack), the
- * command-line options that start a Tern runtime, and latency statistics.
+ * What tern-echo, tern-client and tern-bench share: the socket backend (Tern
+ * or the Linux kernel, same calls, so a comparison measures only the stack),
+ * the command-line options that start a Tern runtime, and latency statistics.
  */
 #ifndef TERN_APPS_COMMON_H
 #define TERN_APPS_COMMON_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -30,6 +32,14 @@ struct backend {
 	int (*shutdown)(int, int);
 	/** Make @p fd non-blocking (fcntl O_NONBLOCK / tern_setblocking). */
 	int (*set_nonblock)(int fd);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	/* Readiness, Linux semantics on both (tern_poll / tern_epoll_*): one
+	 * event loop serves either backend. With Tern in inline mode a wait
+	 * with timeout 0 does not run the stack: call app_drive() each loop. */
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*epoll_create1)(int);
+	int (*epoll_ctl)(int, int, int, struct epoll_event *);
+	int (*epoll_wait)(int, struct epoll_event *, int, int);
 };
 extern const struct backend backend_kernel;
 extern const struct backend backend_tern;
@@ -57,8 +67,22 @@ extern const char app_rt_usage[];
 const struct backend *app_start(int argc, char **argv, int *first, struct app_rt_opts *o,
 				int (*parse)(struct app_rt_opts *, int, char **, void *), void *arg);
 void app_stop(const struct app_rt_opts *o);
+/**
+ * Tern on a DPDK port: wait up to @p timeout_ms for its link (a memif
+ * link comes up only once both ends have connected; until then frames,
+ * the first ARP request among them, are dropped and cost a 1 s retry).
+ * Clients call it before they send; servers must not (their link waits for
+ * the client). @return true when up (always for kernel sockets).
+ */
+bool app_wait_link(const struct app_rt_opts *o, unsigned timeout_ms);
 /** Nothing to do this loop: drive the stack (inline mode) or pause briefly. */
 void app_idle(const struct app_rt_opts *o);
+/** Inline mode: run one stack iteration (receive, timers, transmit flush)
+ *  and @return the work done; 0 and nothing for kernel sockets or a stack
+ *  on its own lcore. Event loops call it once per iteration. */
+unsigned app_drive(const struct app_rt_opts *o);
+/** "kernel", "inline" or "lcore": what runs the protocol code. */
+const char *app_stack_mode(const struct app_rt_opts *o);
 
 /** Parse "a.b.c.d[/len]" (host order out). @return 0 or -1. */
 int app_parse_ip(const char *s, uint32_t *ip, uint8_t *plen);

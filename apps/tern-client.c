@@ -394,7 +394,7 @@ tconn_open(struct tcp_run_ctx *x, struct tconn *c, uint64_t now)
 }
 
 /* A non-blocking connect is complete when connect() again says so (Linux
- * answers 0 once, then EISCONN; Tern EISCONN). @return 1 on a change. */
+ * and Tern answer 0 once, then EISCONN). @return 1 on a change. */
 static int
 tconn_connecting(struct tcp_run_ctx *x, struct tconn *c, uint64_t now)
 {
