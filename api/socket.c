@@ -229,6 +229,7 @@ sock_lock(struct tern_sock *s, struct sock_lock *l, uint64_t deadline)
 	 * unlock that finds 2 also finds a waiter (or an empty queue that an
 	 * abandoning waiter left, see below). */
 	struct sock_lock_waiter me = { .next = NULL };
+	/* relaxed: not shared until queued, under qlock. */
 	atomic_store_explicit(&me.state, LOCKW_WAITING, memory_order_relaxed);
 	pthread_mutex_lock(&l->qlock);
 	for (;;) {
@@ -1219,11 +1220,13 @@ tern_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 int
 tern_settimeout(int fd, double seconds)
 {
-	struct tern_sock *s = sock_get(fd);
+	if (isnan(seconds))
+		return sock_get(fd) == NULL ? -1 : sock_fail(EINVAL);
+	/* Entered like any call, so a racing close cannot hand us the slot's
+	 * next socket. */
+	struct tern_sock *s = sock_enter(fd);
 	if (s == NULL)
 		return -1;
-	if (isnan(seconds))
-		return sock_fail(EINVAL);
 	int64_t ns;
 	if (seconds < 0)
 		ns = -1;
@@ -1238,6 +1241,7 @@ tern_settimeout(int fd, double seconds)
 	}
 	/* relaxed: a setting, read by the next blocking call. */
 	atomic_store_explicit(&s->timeout_ns, ns, memory_order_relaxed);
+	sock_leave(s);
 	return 0;
 }
 
@@ -1252,10 +1256,11 @@ tern_setblocking(int fd, bool blocking)
 double
 tern_gettimeout(int fd)
 {
-	struct tern_sock *s = sock_get(fd);
+	struct tern_sock *s = sock_enter(fd);
 	if (s == NULL)
 		return -1.0;
 	/* relaxed: a setting. */
 	int64_t ns = atomic_load_explicit(&s->timeout_ns, memory_order_relaxed);
+	sock_leave(s);
 	return ns < 0 ? -1.0 : (double)ns / 1e9;
 }

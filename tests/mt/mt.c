@@ -272,9 +272,10 @@ scaled(uint64_t n)
 /* ---- white-box: is a thread asleep in a call on fd? ---- */
 
 /* Until a thread sleeps on the socket's wait word (sock_wait's futex), or,
- * with @p lock, waits for that call lock (word 2 = contended). */
+ * with @p lock, waits for that call lock (word 2 = contended). False if
+ * @p done (the call's own flag, may be NULL) says the call returned. */
 static bool
-wait_asleep(int fd, struct sock_lock *(*lock)(struct tern_sock *))
+wait_asleep(int fd, struct sock_lock *(*lock)(struct tern_sock *), const _Atomic bool *done)
 {
 	struct tern_sock *s = sock_get(fd);
 	if (s == NULL)
@@ -286,7 +287,7 @@ wait_asleep(int fd, struct sock_lock *(*lock)(struct tern_sock *))
 			atomic_load(&s->chan.waiters) > 0;
 		if (asleep)
 			return true;
-		if (tern_clock_ns() > until)
+		if (tern_clock_ns() > until || (done != NULL && atomic_load(done)))
 			return false;
 		usleep(200);
 	}
@@ -1074,9 +1075,10 @@ end_blocked(pthread_t t, struct blocked *b)
 static void
 assert_asleep(struct blocked *b, int fd)
 {
-	ck_assert_msg(wait_asleep(fd, NULL), "the call never went to sleep");
+	bool asleep = wait_asleep(fd, NULL, &b->done);
 	ck_assert_msg(!atomic_load(&b->done), "the call returned early: %zd %s", b->rc,
 		      strerror(b->err));
+	ck_assert_msg(asleep, "the call never went to sleep");
 }
 
 static void
@@ -1118,7 +1120,7 @@ START_TEST(test_wake_recv)
 	start_blocked(&t, &b, B_RECV, c, 16);
 	assert_asleep(&b, c);
 	start_blocked(&t2, &b2, B_RECV, c, 16);
-	ck_assert_msg(wait_asleep(c, recv_lock_of), "the second reader never waited");
+	ck_assert_msg(wait_asleep(c, recv_lock_of, &b2.done), "the second reader never waited");
 	ck_assert_int_eq(tern_recv(c, buf, sizeof(buf), MSG_DONTWAIT), -1);
 	ck_assert_int_eq(errno, EAGAIN);
 	/* A timed one gives up at its deadline while the lock is held. */
@@ -1326,10 +1328,11 @@ START_TEST(test_wake_connect)
 END_TEST
 
 /* Fill c's send buffer while its peer @p s does not read: non-blocking
- * sends until EAGAIN, and then until nothing moves any more (white box:
- * c's unsent bytes and s's unread bytes unchanged over five looks 50 ms
- * apart), so the peer's window is shut rather than the stack just behind
- * (slow under the sanitizers). */
+ * sends until EAGAIN, and then until the peer's receive buffer is full (its
+ * window below one segment) and nothing moves any more (white box: c's
+ * unsent bytes and s's unread bytes unchanged over five looks 50 ms apart),
+ * so the window is shut rather than the stack just behind (slow under the
+ * sanitizers). */
 static void
 fill_sndbuf(int c, int s)
 {
@@ -1348,7 +1351,8 @@ fill_sndbuf(int c, int s)
 		}
 		ck_assert_int_eq(errno, EAGAIN);
 		uint32_t tx2 = atomic_load(&sc->chan.tx_bytes), rx2 = atomic_load(&ss->chan.rx_bytes);
-		still = tx2 == tx && rx2 == rx ? still + 1 : 0;
+		bool full = rx2 + 1460 >= atomic_load(&ss->chan.rcvbuf);
+		still = full && tx2 == tx && rx2 == rx ? still + 1 : 0;
 		tx = tx2;
 		rx = rx2;
 		usleep(50000);
@@ -1409,7 +1413,7 @@ START_TEST(test_wake_send)
 	start_blocked(&t, &b, B_SEND, c, 5000);
 	assert_asleep(&b, c);
 	start_blocked(&t2, &b2, B_SEND, c, 5000);
-	ck_assert_msg(wait_asleep(c, send_lock_of), "the second sender never waited");
+	ck_assert_msg(wait_asleep(c, send_lock_of, &b2.done), "the second sender never waited");
 	ck_assert_int_eq(tern_send(c, one, 1, MSG_DONTWAIT), -1);
 	ck_assert_int_eq(errno, EAGAIN);
 	ck_assert_int_eq(tern_close(c), 0);
