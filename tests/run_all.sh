@@ -23,9 +23,10 @@ build() { # dir, meson args...
 
 echo "== build (gcc, debugoptimized)"
 build build
-echo "== unit, pcap, pkt, sim, mt, live, diff, fuzz-replay suites"
+echo "== unit, pcap, pkt, sim, mt, live, diff, fuzz-replay, instr suites"
 meson test -C build --print-errorlogs --num-processes 1 \
-	--suite unit --suite pcap --suite pkt --suite sim --suite mt --suite live --suite diff --suite fuzz
+	--suite unit --suite pcap --suite pkt --suite sim --suite mt --suite live --suite diff --suite fuzz \
+	--suite instr
 
 echo "== build (ASan + UBSan, tracing compiled in) and run unit + pcap + pkt + sim + mt under it"
 build build-san -Dsanitizers=true -Dtrace=true
