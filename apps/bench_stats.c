@@ -212,3 +212,18 @@ json_null(struct json *j, const char *key)
 	json_key(j, key);
 	fputs("null", j->f);
 }
+
+void
+json_hist(struct json *j, const char *key, const struct hist *h)
+{
+	json_obj(j, key);
+	json_u64(j, "count", h->count);
+	json_u64(j, "min", h->count ? h->min : 0);
+	json_num(j, "mean", hist_mean(h));
+	json_u64(j, "p50", hist_quantile(h, 0.50));
+	json_u64(j, "p90", hist_quantile(h, 0.90));
+	json_u64(j, "p99", hist_quantile(h, 0.99));
+	json_u64(j, "p99_9", hist_quantile(h, 0.999));
+	json_u64(j, "max", hist_quantile(h, 1.0));
+	json_obj_end(j);
+}

@@ -1,7 +1,8 @@
 /*
- * tern-bench's statistics: a latency histogram with HDR-style log-linear
- * buckets (fixed relative precision, constant-time record, mergeable, no
- * allocation per sample) and a small JSON writer for the result file.
+ * tern-bench's and tern-floor's statistics: a latency histogram with
+ * HDR-style log-linear buckets (fixed relative precision, constant-time
+ * record, mergeable, no allocation per sample) and a small JSON writer for
+ * the result file.
  */
 #ifndef TERN_BENCH_STATS_H
 #define TERN_BENCH_STATS_H
@@ -62,5 +63,8 @@ void json_i64(struct json *j, const char *key, int64_t v);
 void json_num(struct json *j, const char *key, double v);
 void json_bool(struct json *j, const char *key, bool v);
 void json_null(struct json *j, const char *key);
+/** "key": {count, min, mean, p50, p90, p99, p99_9, max} of @p h in ns: the
+ *  latency object of tern-bench's and tern-floor's JSON files. */
+void json_hist(struct json *j, const char *key, const struct hist *h);
 
 #endif
