@@ -299,7 +299,7 @@ tern_stack_poll(struct tern_stack *s, uint64_t now)
 }
 
 uint64_t
-tern_stack_next_deadline(const struct tern_stack *s)
+tern_stack_next_deadline(struct tern_stack *s)
 {
 	uint64_t d = s->arp.next_deadline;
 	uint64_t r = ipv4_reass_next_deadline(s->reass);

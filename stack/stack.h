@@ -62,7 +62,7 @@ unsigned tern_stack_poll(struct tern_stack *s, uint64_t now);
 void tern_stack_input(struct tern_stack *s, struct rte_mbuf **m, uint16_t n, uint64_t now);
 
 /** Earliest time at which a timer is due (UINT64_MAX if none). */
-uint64_t tern_stack_next_deadline(const struct tern_stack *s);
+uint64_t tern_stack_next_deadline(struct tern_stack *s);
 
 /** Copy the counters (any thread; values may be a few packets stale). */
 void tern_stack_stats_read(const struct tern_stack *s, struct tern_stats *out);

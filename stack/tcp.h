@@ -285,7 +285,7 @@ void tcp_timer_arm(struct tern_stack *s, struct tcb *tp, enum tcp_timer which, u
 void tcp_timer_stop(struct tern_stack *s, struct tcb *tp, enum tcp_timer which);
 void tcp_timers_stop_all(struct tern_stack *s, struct tcb *tp);
 void tcp_timers_run(struct tern_stack *s, uint64_t now);
-uint64_t tcp_next_deadline(const struct tern_stack *s);
+uint64_t tcp_next_deadline(struct tern_stack *s);
 
 /* tcp_usr.c */
 int tcp_req(struct tern_stack *s, struct tern_req *r);

@@ -153,6 +153,7 @@ void tcp_secret_init(struct tcp_secret *k, uint64_t seed)
 	if (seed == 0) {
 		secret_random(k->isn_key, sizeof(k->isn_key));
 		secret_random(k->cookie_key, sizeof(k->cookie_key));
+		secret_random((uint8_t *)k->lookup_key, sizeof(k->lookup_key));
 		return;
 	}
 	/* Tests want reproducible keys: use SipHash as a PRF keyed by the seed
@@ -167,6 +168,12 @@ void tcp_secret_init(struct tcp_secret *k, uint64_t seed)
 		label[6] = 0;
 		label[7] = (uint8_t)i;
 		put_le64(dst, tern_siphash24(seed_key, label, sizeof(label)));
+	}
+	for (int i = 0; i < 4; i++) {
+		memcpy(label, "lookup", 6);
+		label[6] = 0;
+		label[7] = (uint8_t)i;
+		k->lookup_key[i] = tern_siphash24(seed_key, label, sizeof(label));
 	}
 }
 

@@ -14,6 +14,10 @@
 struct tcp_secret {
 	uint8_t isn_key[16];
 	uint8_t cookie_key[16];
+	/* Multilinear hash keys for the connection table (tcp_conn.c): the
+	 * per-packet lookup cannot afford SipHash, and needs only that a
+	 * peer who does not know the keys cannot predict collisions. */
+	uint64_t lookup_key[4];
 };
 
 struct tcp_4tuple {

@@ -384,6 +384,7 @@ twheel_init(struct twheel *w, uint64_t now, uint64_t tick_ns)
 	w->tick_ns = tick_ns != 0 ? tick_ns : 1;
 	w->now_tick = now / w->tick_ns;
 	w->count = 0;
+	w->next_stale = true;
 	for (unsigned l = 0; l < TWHEEL_LEVELS; l++) {
 		for (unsigned s = 0; s < TWHEEL_SLOTS; s++)
 			list_init(&w->slot[l][s]);
@@ -400,6 +401,7 @@ twheel_add(struct twheel *w, struct twheel_entry *e, uint64_t expires)
 		w->count++;
 	e->expires = expires;
 	entry_place(w, e, true);
+	w->next_stale = true;
 }
 
 void
@@ -409,6 +411,7 @@ twheel_del(struct twheel *w, struct twheel_entry *e)
 		return;
 	entry_unlink(w, e);
 	w->count--;
+	w->next_stale = true;
 }
 
 unsigned
@@ -420,6 +423,7 @@ twheel_advance(struct twheel *w, uint64_t now,
 
 	if (target < w->now_tick)
 		return 0;   /* time went backwards: firing now could be early */
+	w->next_stale = true;
 
 	/* What is left of the current tick first (all of it if we move on). */
 	n = fire_due(w, now, fire, arg);
@@ -455,8 +459,8 @@ twheel_advance(struct twheel *w, uint64_t now,
 	return n;
 }
 
-uint64_t
-twheel_next(const struct twheel *w)
+static uint64_t
+next_compute(const struct twheel *w)
 {
 	const struct twheel_entry *cur = &w->slot[0][w->now_tick & SLOT_MASK];
 
@@ -467,4 +471,16 @@ twheel_next(const struct twheel *w)
 	uint64_t t = next_event_tick(w);
 	/* t <= some entry's tick floor(expires / tick_ns): no overflow. */
 	return t == UINT64_MAX ? UINT64_MAX : t * w->tick_ns;
+}
+
+uint64_t
+twheel_next(struct twheel *w)
+{
+	/* Only add, del and advance change the answer, and each marks it
+	 * stale. */
+	if (w->next_stale) {
+		w->next_cached = next_compute(w);
+		w->next_stale = false;
+	}
+	return w->next_cached;
 }

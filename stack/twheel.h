@@ -29,6 +29,10 @@ struct twheel {
 	uint32_t count;          /* armed entries */
 	struct twheel_entry slot[TWHEEL_LEVELS][TWHEEL_SLOTS];  /* list heads */
 	uint64_t occupied[TWHEEL_LEVELS];  /* bitmap of non-empty slots */
+	/* twheel_next()'s answer, kept until the wheel changes: the stack
+	 * asks on every poll, the wheel changes far less often. */
+	uint64_t next_cached;
+	bool next_stale;
 };
 
 /** Start an empty wheel at time @p now with level-0 slots of @p tick_ns. */
@@ -47,6 +51,6 @@ unsigned twheel_advance(struct twheel *w, uint64_t now,
 			void (*fire)(void *arg, struct twheel_entry *e), void *arg);
 /** A time no later than the earliest armed deadline (UINT64_MAX if none):
  *  what the stack reports as its next deadline. */
-uint64_t twheel_next(const struct twheel *w);
+uint64_t twheel_next(struct twheel *w);
 
 #endif

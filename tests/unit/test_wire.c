@@ -104,14 +104,23 @@ END_TEST
 
 START_TEST(test_csum_matches_reference)
 {
-	uint8_t buf[1501];
+	uint8_t buf[1501 + 7];
 	size_t len;
 
 	fill_random(buf, sizeof(buf), 7);
-	/* Every length 0..1501 covers all residues of the 4/2/1-byte loop. */
-	for (len = 0; len <= sizeof(buf); len++)
-		ck_assert_msg(wire_csum_fold(wire_csum_add(0, buf, len)) ==
-			      ref_csum(buf, len), "length %zu", len);
+	/* Every length 0..1501 covers all residues of the 16/4/2/1-byte
+	 * loops, and every start offset 0..7 the unaligned loads; an initial
+	 * sum that needs folding checks the carry back in. */
+	for (size_t off = 0; off < 8; off++)
+		for (len = 0; len + off <= sizeof(buf); len++) {
+			ck_assert_msg(wire_csum_fold(wire_csum_add(0, buf + off, len)) ==
+				      ref_csum(buf + off, len), "offset %zu length %zu", off, len);
+			uint32_t init = 0xfffe;
+			uint32_t want = (uint32_t)(uint16_t)~ref_csum(buf + off, len) + init;
+			want = (want & 0xffff) + (want >> 16);
+			ck_assert_msg(wire_csum_fold(wire_csum_add(init, buf + off, len)) ==
+				      (uint16_t)~want, "offset %zu length %zu, initial sum", off, len);
+		}
 }
 END_TEST
 
