@@ -567,6 +567,23 @@ tern_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout
 			return sock_fail(EBADF);
 		}
 		struct pollfd kfds[2] = { { .fd = ep->kfd, .events = POLLIN } };
+		if (drive && !kernel) {
+			/* Nothing was ready at the look, and only a watch can
+			 * change that: every socket event runs one, and each
+			 * bumps seq. So drive the stacks and look again only once
+			 * seq moves, rather than take the mutex and harvest on
+			 * every turn: the turn is shorter, and an echo loop sees
+			 * its event that much sooner. */
+			bool more;
+			while ((more = waiter_block(&ep->wt, seen, deadline, spins, true, kfds, 0)) &&
+			       /* acquire: as the load of seen above. */
+			       atomic_load_explicit(&ep->wt.seq, memory_order_acquire) == seen &&
+			       !atomic_load_explicit(&ep->closed, memory_order_acquire))
+				;
+			if (!more)
+				break;
+			continue;
+		}
 		if (!waiter_block(&ep->wt, seen, deadline, spins, drive, kfds, kernel ? 1 : 0))
 			break;
 		if (kernel && ep->xfd < 0)

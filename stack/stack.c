@@ -30,14 +30,6 @@
 #define INQ_TSAN_ACQUIRE(r) ((void)(r))
 #endif
 
-uint64_t
-tern_clock_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * TERN_NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 /* xoshiro256** (Blackman and Vigna, public domain algorithm): fast, and with
  * a secret seed its output is not guessable from outside, which is all IP
  * IDs and ephemeral ports need (RFC 6056 3.3.1 accepts a random choice). */

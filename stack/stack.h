@@ -73,7 +73,11 @@ uint32_t tern_stack_netmask(const struct tern_stack *s);
 struct rte_mempool *tern_stack_pool(const struct tern_stack *s);
 uint32_t tern_stack_max_sockets(const struct tern_stack *s);
 
-/** Monotonic wall clock in ns, for the real poll loop (never used by protocol code). */
+/** Monotonic wall clock in ns, for the real poll loop (never used by protocol
+ *  code): CLOCK_MONOTONIC, or the TSC scaled to it once calibrated (clock.c). */
 uint64_t tern_clock_ns(void);
+/** Switch tern_clock_ns() to the TSC if the kernel keeps time with it (busy
+ *  waits ~10 ms once). @return whether the TSC is in use. */
+bool tern_clock_calibrate(void);
 
 #endif

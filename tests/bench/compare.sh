@@ -16,7 +16,9 @@
 #   tests/bench/compare.sh [BUILD_DIR]      (builds nothing; default build)
 #   env: RUNS (5), DURATION (2), OUT_DIR (fresh mktemp -d), HUGE=1 (use
 #        hugepages, reserving 2 MB pages as root if needed; default
-#        --no-huge as the tests), PLOT=0 (skip the latency-vs-load sweep)
+#        --no-huge as the tests), PLOT=0 (skip the latency-vs-load sweep),
+#        WORKLOADS (a subset of: rr64-c1 rr64-c256 crr64 stream-mtu1500
+#        stream-mtu9000; default all)
 # Needs root (namespaces). All traffic stays in memory or in namespaces the
 # script creates and deletes. The figures are only meaningful on a quiet
 # machine: nothing here asserts a timing.
@@ -248,7 +250,7 @@ workload() {    # NAME: all runs of all configurations
 	done
 }
 
-WORKLOADS="rr64-c1 rr64-c256 crr64 stream-mtu1500 stream-mtu9000"
+WORKLOADS=${WORKLOADS:-"rr64-c1 rr64-c256 crr64 stream-mtu1500 stream-mtu9000"}
 for w in $WORKLOADS; do workload "$w"; done
 set_kmtu 1500
 
