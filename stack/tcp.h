@@ -128,6 +128,12 @@ struct tcb {
 	 * mbufs linked through m->next; plus the cursor at snd_nxt. */
 	struct rte_mbuf *sndq_head, *sndq_tail;
 	uint32_t sndq_bytes;
+	/* Where the last segment built from the queue ended: an mbuf of the
+	 * queue and the sequence number of its first byte (NULL: unknown).
+	 * Finding a segment's start from sndq_head each time made bulk
+	 * sending quadratic in the send buffer (tcp_output.c, sndq_append). */
+	struct rte_mbuf *sndq_cur;
+	uint32_t sndq_cur_seq;
 	uint32_t sndbuf;
 
 	/* Receive sequence space. */

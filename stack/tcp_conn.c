@@ -513,7 +513,7 @@ child_died(struct tern_stack *s, struct tcb *tp)
 	tcp_unbind_port(s, tp);
 	tp->port_released = true;
 	free_chain_list(tp->sndq_head);
-	tp->sndq_head = tp->sndq_tail = NULL;
+	tp->sndq_head = tp->sndq_tail = tp->sndq_cur = NULL;
 	tp->sndq_bytes = 0;
 	if (tp->ooo != NULL)
 		tcp_ooo_clear(tp->ooo);

@@ -463,6 +463,10 @@ sndq_drop(struct tcb *tp, uint32_t bytes)
 	uint32_t freed = 0;
 	while (bytes > 0 && tp->sndq_head != NULL) {
 		struct rte_mbuf *m = tp->sndq_head;
+		/* The cursor (tcp_output.c) must not outlive or misplace its
+		 * mbuf: forget it when that one is freed or trimmed. */
+		if (m == tp->sndq_cur)
+			tp->sndq_cur = NULL;
 		if (m->data_len <= bytes) {
 			bytes -= m->data_len;
 			freed += m->data_len;

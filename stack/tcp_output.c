@@ -96,15 +96,26 @@ fill_options(struct tern_stack *s, struct tcb *tp, struct tcp_repr *th)
 	}
 }
 
-/* Append [off, off+len) of the send queue to @p m, chaining more mbufs
- * when one is not enough (a jumbo MSS). @return 0 or -ENOBUFS. */
+/* Append [off, off+len) of the send queue (off counted from SND.UNA) to
+ * @p m, chaining more mbufs when one is not enough (a jumbo MSS). The walk
+ * to the start begins at the cursor when the segment lies at or after it
+ * (the next new segment always does), else at the head (a retransmission).
+ * @return 0 or -ENOBUFS. */
 static int
-sndq_append(struct tern_stack *s, const struct tcb *tp, struct rte_mbuf *m,
+sndq_append(struct tern_stack *s, struct tcb *tp, struct rte_mbuf *m,
 	    uint32_t off, uint32_t len)
 {
-	const struct rte_mbuf *q = tp->sndq_head;
+	uint32_t seq = tp->snd_una + off;
+	struct rte_mbuf *q = tp->sndq_head;
+	uint32_t qseq = tp->snd_una;   /* the head starts at SND.UNA (sndq_drop) */
+	if (tp->sndq_cur != NULL && seq_geq(seq, tp->sndq_cur_seq)) {
+		q = tp->sndq_cur;
+		qseq = tp->sndq_cur_seq;
+	}
+	off = seq - qseq;
 	while (q != NULL && off >= q->data_len) {
 		off -= q->data_len;
+		qseq += q->data_len;
 		q = q->next;
 	}
 	struct rte_mbuf *last = rte_pktmbuf_lastseg(m);
@@ -130,10 +141,17 @@ sndq_append(struct tern_stack *s, const struct tcb *tp, struct rte_mbuf *m,
 		m->pkt_len += n;
 		len -= n;
 		off += n;
-		if (off == q->data_len) {
+		if (off == q->data_len && q->next != NULL) {
 			off = 0;
+			qseq += q->data_len;
 			q = q->next;
+		} else if (off == q->data_len) {
+			break;   /* the queue's last byte: keep the cursor on it */
 		}
+	}
+	if (q != NULL) {
+		tp->sndq_cur = q;
+		tp->sndq_cur_seq = qseq;
 	}
 	return len == 0 ? 0 : -EINVAL;
 }
