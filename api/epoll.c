@@ -88,6 +88,11 @@ struct tern_ep {
 	int kfd;                     /* kernel epoll set for kernel fds, or -1 */
 	unsigned nkernel;
 	int xfd;                     /* exported descriptor, or -1 */
+	/* Nothing on rdl, no kernel descriptors, no exported descriptor: then
+	 * a wait that finds `ready` empty has nothing to report, and a
+	 * 0-timeout wait (a busy-polling loop's every turn) returns without
+	 * the mutex. Written under the mutex (ep_unlock), read without. */
+	_Atomic bool quiet;
 	struct tern_ep *free_next;
 };
 
@@ -176,6 +181,18 @@ ep_put(struct tern_ep *ep)
 	atomic_fetch_sub_explicit(&ep->refs, 1, memory_order_release);
 }
 
+/* Leave the mutex, first recording whether the set is quiet. */
+static void
+ep_unlock(struct tern_ep *ep)
+{
+	/* relaxed: a hint; the fast path also reads `ready`, and missing an
+	 * event that races with the look is what any wait may do. */
+	atomic_store_explicit(&ep->quiet,
+			      ep->rdl.next == &ep->rdl && ep->nkernel == 0 && ep->xfd < 0,
+			      memory_order_relaxed);
+	pthread_mutex_unlock(&ep->mtx);
+}
+
 static int
 ep_create(void)
 {
@@ -213,6 +230,7 @@ ep_create(void)
 	link_init(&ep->zombies);
 	ep->nitems = ep->ninline = ep->nkernel = 0;
 	ep->kfd = ep->xfd = -1;
+	atomic_store_explicit(&ep->quiet, true, memory_order_relaxed);
 	/* release: the initialised set becomes visible to ep_get(). */
 	atomic_store_explicit(&ep_table[idx], ep, memory_order_release);
 	return TERN_FD_BASE + idx;
@@ -340,8 +358,10 @@ take_ready(struct tern_ep *ep)
 	}
 	for (it = fifo; it != NULL;) {
 		struct epitem *next = it->rnext;
-		/* release: an event after this point queues the entry again
-		 * (its mask is read below, after this store). */
+		/* seq_cst, not just release: an event after this point queues
+		 * the entry again, and the mask harvest() reads next must not
+		 * be read before this store is visible (a store-load order,
+		 * which only seq_cst gives). */
 		atomic_store_explicit(&it->queued, false, memory_order_seq_cst);
 		if (it->zombie) {
 			link_del(&it->zl);
@@ -513,7 +533,7 @@ tern_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	}
 	pthread_mutex_lock(&ep->mtx);
 	int rc = ctl(ep, op, fd, ev);
-	pthread_mutex_unlock(&ep->mtx);
+	ep_unlock(ep);
 	ep_put(ep);
 	return rc == 0 ? 0 : sock_fail(-rc);
 }
@@ -549,6 +569,13 @@ tern_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout
 	struct tern_ep *ep = ep_get(epfd, &err);
 	if (ep == NULL)
 		return sock_fail(-err);
+	/* The quiet fast path: nothing left from the last look and no watch
+	 * has fired since. acquire: pairs with the pushers' release CAS. */
+	if (timeout_ms == 0 && atomic_load_explicit(&ep->quiet, memory_order_relaxed) &&
+	    atomic_load_explicit(&ep->ready, memory_order_acquire) == NULL) {
+		ep_put(ep);
+		return 0;
+	}
 	uint64_t deadline = poll_deadline(timeout_ms);
 	int n = 0;
 	for (unsigned spins = 0;; spins++) {
@@ -558,7 +585,7 @@ tern_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout
 		n = ep_look(ep, events, maxevents);
 		bool drive = ep->ninline > 0;
 		bool kernel = ep->nkernel > 0;
-		pthread_mutex_unlock(&ep->mtx);
+		ep_unlock(ep);
 		if (n > 0 || timeout_ms == 0)
 			break;
 		/* acquire: pairs with the closer's store. */
@@ -621,7 +648,7 @@ tern_epoll_kernel_fd(int epfd)
 		}
 	}
 	int fd = ep->xfd;
-	pthread_mutex_unlock(&ep->mtx);
+	ep_unlock(ep);
 	ep_put(ep);
 	return rc == 0 ? fd : sock_fail(-rc);
 }
@@ -686,7 +713,7 @@ epoll_close(int fd)
 		close(ep->xfd);
 	close(ep->wt.evfd);
 	ep->kfd = ep->xfd = ep->wt.evfd = -1;
-	pthread_mutex_unlock(&ep->mtx);
+	ep_unlock(ep);
 
 	sock_fd_release((uint32_t)idx);
 	pthread_mutex_lock(&ep_free_lock);

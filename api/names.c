@@ -47,12 +47,13 @@ set_path(char *dst, const char *path, const char *deflt)
 		errno = EINVAL;
 		return -1;
 	}
-	if (strlen(path) >= PATH_MAX) {
+	size_t n = strlen(path);
+	if (n >= PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	pthread_mutex_lock(&names_lock);
-	strcpy(dst, path);
+	memcpy(dst, path, n + 1);
 	pthread_mutex_unlock(&names_lock);
 	return 0;
 }

@@ -279,6 +279,27 @@ app_stack_mode(const struct app_rt_opts *o)
 	return o->conf.mode == TERN_MODE_INLINE ? "inline" : "lcore";
 }
 
+int
+app_parse_size(const char *v, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (end == v || errno != 0 || v[0] == '-')
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || (shift != 0 && n > (UINT64_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)n << shift;
+	return 0;
+}
+
 uint64_t
 app_now_ns(void)
 {

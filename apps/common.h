@@ -88,6 +88,8 @@ const char *app_stack_mode(const struct app_rt_opts *o);
 int app_parse_ip(const char *s, uint32_t *ip, uint8_t *plen);
 /** Parse "a.b.c.d:port". */
 int app_parse_ipport(const char *s, struct sockaddr_in *out);
+/** "123", "64k", "1m", "1g" (binary multiples) into @p out. @return 0 or -1. */
+int app_parse_size(const char *v, uint64_t *out);
 uint64_t app_now_ns(void);
 /** Sort @p v and print count, min, median, p90, p99, p99.9, max in microseconds. */
 void app_print_latency(const char *what, uint64_t *v, size_t n);

@@ -79,25 +79,6 @@ usage(void)
 }
 
 static int
-parse_u64(const char *v, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(v, &end, 10);
-	if (end == v || errno != 0)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': n <<= 10; end++; break;
-	case 'm': case 'M': n <<= 20; end++; break;
-	default: break;
-	}
-	if (*end != '\0')
-		return -1;
-	*out = n;
-	return 0;
-}
-
-static int
 parse(struct app_rt_opts *rt, int argc, char **argv, void *arg)
 {
 	struct bench_opts *o = arg;
@@ -146,16 +127,16 @@ parse(struct app_rt_opts *rt, int argc, char **argv, void *arg)
 			bad = strcmp(v, "tcp") != 0 && strcmp(v, "udp") != 0;
 			o->udp = strcmp(v, "udp") == 0;
 		} else if (strcmp(a, "--conns") == 0) {
-			bad = parse_u64(v, &n) || n < 1 || n > 60000;
+			bad = app_parse_size(v, &n) || n < 1 || n > 60000;
 			o->conns = (unsigned)n;
 		} else if (strcmp(a, "--size") == 0) {
-			bad = parse_u64(v, &n) || n < 1 || n > (1u << 30);
+			bad = app_parse_size(v, &n) || n < 1 || n > (1u << 30);
 			o->size = (uint32_t)n;
 		} else if (strcmp(a, "--duration") == 0) {
 			o->duration = atof(v);
 			bad = !(o->duration > 0);
 		} else if (strcmp(a, "--count") == 0) {
-			bad = parse_u64(v, &o->count) || o->count == 0;
+			bad = app_parse_size(v, &o->count) || o->count == 0;
 		} else if (strcmp(a, "--warmup") == 0) {
 			o->warmup = atof(v);
 			bad = !(o->warmup >= 0);
@@ -166,7 +147,7 @@ parse(struct app_rt_opts *rt, int argc, char **argv, void *arg)
 			bad = strcmp(v, "send") != 0 && strcmp(v, "recv") != 0;
 			o->recv_dir = strcmp(v, "recv") == 0;
 		} else if (strcmp(a, "--timeout-ms") == 0) {
-			bad = parse_u64(v, &n) || n < 1 || n > 60000;
+			bad = app_parse_size(v, &n) || n < 1 || n > 60000;
 			o->timeout_ms = (unsigned)n;
 		} else if (strcmp(a, "--json") == 0) {
 			o->json = v;
@@ -177,7 +158,7 @@ parse(struct app_rt_opts *rt, int argc, char **argv, void *arg)
 			o->max_time = atof(v);
 			bad = !(o->max_time > 0);
 		} else if (strcmp(a, "--arrival-seed") == 0) {
-			bad = parse_u64(v, &o->arrival_seed);
+			bad = app_parse_size(v, &o->arrival_seed);
 		} else {
 			fprintf(stderr, "unknown option %s\n", a);
 			usage();

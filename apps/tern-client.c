@@ -74,26 +74,6 @@ usage(void)
 
 #define CHUNK_MAX 65536u
 
-/* "123", "64k", "1m", "1g" (binary multiples). */
-static int
-parse_size(const char *v, uint64_t *out)
-{
-	char *end;
-	unsigned long long n = strtoull(v, &end, 10);
-	if (end == v)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': n <<= 10; end++; break;
-	case 'm': case 'M': n <<= 20; end++; break;
-	case 'g': case 'G': n <<= 30; end++; break;
-	default: break;
-	}
-	if (*end != '\0')
-		return -1;
-	*out = n;
-	return 0;
-}
-
 static int
 parse(struct app_rt_opts *rt, int argc, char **argv, void *arg)
 {
@@ -143,13 +123,13 @@ parse(struct app_rt_opts *rt, int argc, char **argv, void *arg)
 		} else if (strcmp(a, "--conns") == 0) {
 			o->conns = (unsigned)atol(v);
 		} else if (strcmp(a, "--bytes") == 0) {
-			if (parse_size(v, &o->bytes) != 0) {
+			if (app_parse_size(v, &o->bytes) != 0) {
 				fprintf(stderr, "bad --bytes %s\n", v);
 				return -1;
 			}
 		} else if (strcmp(a, "--rr") == 0) {
 			uint64_t sz;
-			if (parse_size(v, &sz) != 0 || sz == 0 || sz > (64u << 20)) {
+			if (app_parse_size(v, &sz) != 0 || sz == 0 || sz > (64u << 20)) {
 				fprintf(stderr, "bad --rr %s\n", v);
 				return -1;
 			}

@@ -19,28 +19,8 @@ for tool in timeout "$PY"; do
 	command -v "$tool" >/dev/null || { echo "SKIP: $tool not found"; exit 77; }
 done
 
-TAG=tern-fsmoke-$$
-TMP=$(mktemp -d "/tmp/$TAG.XXXXXX")
-PIDS=""
-FAILED=0
-RUNS=0
-EAL="--no-huge -m 512 --no-pci --log-level=pmd.net.memif:error --log-level=lib.eal:error"
-cleanup() {
-	local pid
-	trap - EXIT INT TERM
-	for pid in $PIDS; do kill -TERM "$pid" 2>/dev/null; done
-	for pid in $PIDS; do
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	rm -rf "$TMP" /var/run/dpdk/"$TAG"-*
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { printf '[floor-smoke] %s\n' "$*"; }
-fail() { printf '[floor-smoke] FAIL: %s\n' "$*" >&2; FAILED=1; }
+. "$HERE/memif_lib.sh"
+memif_init floor-smoke fsmoke
 
 # check NAME KIND(rr|stream) CLIENT_JSON SERVER_JSON
 check_json() {
@@ -144,9 +124,4 @@ pair rr-k16   reflect ok --role rr --count 50000 --outstanding 16
 pair stream   sink    ok --role stream --duration 1
 pair mismatch sink    refused --role rr --count 10
 
-if [ "$FAILED" -ne 0 ]; then
-	log "FAILED ($RUNS runs)"
-	exit 1
-fi
-log "PASSED ($RUNS runs)"
-exit 0
+memif_finish

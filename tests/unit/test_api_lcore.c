@@ -2,9 +2,8 @@
  * Socket API in LCORE mode: runtime A's stack runs on worker lcore 1, so
  * calls on its sockets wait by spinning then sleeping on futexes (request
  * state, chan.wseq). Its peer B is an INLINE runtime driven by a plain
- * thread of the test. Needs two lcores: EAL is started here with -l 0-1
- * (not through the fixture, whose EAL has one lcore); skipped (77) when the
- * machine has a single CPU.
+ * thread of the test (tests/unit/fixture_pair.c, which needs two lcores and
+ * skips (77) on a single CPU).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,80 +26,42 @@
 #include "stack.h"
 #include "tern.h"
 
+#include "fixture_pair.h"
+
 #define IP_A 0xc6120001u   /* 198.18.0.1, LCORE */
 #define IP_B 0xc6120002u   /* 198.18.0.2, INLINE driven by driver() */
-#define NB_MBUFS 8191u
 
-static struct rte_mempool *pool;
-static struct tern_port *port_a, *port_b;
-static struct tern_rt *rt_a, *rt_b;
-static pthread_t drv;
-static _Atomic bool drv_stop;
+static struct fixture_pair fp;
 /* A datagram the driver sends from B after a delay, to wake a sleeper on A. */
 static _Atomic int drv_send_fd = -1;
 static _Atomic uint64_t drv_send_at;
 
-static struct sockaddr_in
-sin_of(uint32_t ip, uint16_t port)
-{
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(ip);
-	a.sin_port = htons(port);
-	return a;
-}
-
 #define SA(p) ((const struct sockaddr *)(p))
 
-static void *
-driver(void *arg)
+/* The driver thread's turn (fixture_pair): the delayed send, when due.
+ * relaxed: test-only handshake, values checked by the main thread. */
+static void
+tick(void)
 {
-	(void)arg;
-	/* relaxed: a stop flag; pthread_join orders the rest. */
-	while (!atomic_load_explicit(&drv_stop, memory_order_relaxed)) {
-		tern_drive(rt_b);
-		/* relaxed: test-only handshake, values checked by the main thread. */
-		int fd = atomic_load_explicit(&drv_send_fd, memory_order_relaxed);
-		if (fd >= 0 && tern_clock_ns() >= atomic_load_explicit(&drv_send_at,
-								      memory_order_relaxed)) {
-			struct sockaddr_in to = sin_of(IP_A, 9100);
-			tern_sendto(fd, "late", 4, 0, SA(&to), sizeof(to));
-			atomic_store_explicit(&drv_send_fd, -1, memory_order_relaxed);
-		}
+	int fd = atomic_load_explicit(&drv_send_fd, memory_order_relaxed);
+	if (fd >= 0 && tern_clock_ns() >= atomic_load_explicit(&drv_send_at,
+							      memory_order_relaxed)) {
+		struct sockaddr_in to = fixture_sin(IP_A, 9100);
+		tern_sendto(fd, "late", 4, 0, SA(&to), sizeof(to));
+		atomic_store_explicit(&drv_send_fd, -1, memory_order_relaxed);
 	}
-	return NULL;
 }
 
 static void
 setup(void)
 {
-	ck_assert_int_eq(tern_port_mem_pair("api_lcore", 1024, 1500, &port_a, &port_b), 0);
-	struct tern_conf c = {
-		.mode = TERN_MODE_LCORE, .port = port_a, .pool = pool, .ip = IP_A, .seed = 3,
-	};
-	rt_a = tern_start(&c);
-	ck_assert_ptr_nonnull(rt_a);
-	c.mode = TERN_MODE_INLINE;
-	c.port = port_b;
-	c.ip = IP_B;
-	c.seed = 4;
-	rt_b = tern_start(&c);
-	ck_assert_ptr_nonnull(rt_b);
-	atomic_store(&drv_stop, false);
-	ck_assert_int_eq(pthread_create(&drv, NULL, driver, NULL), 0);
+	fixture_pair_start(&fp, "api_lcore", IP_A, IP_B, 3, tick);
 }
 
 static void
 teardown(void)
 {
-	atomic_store(&drv_stop, true);
-	pthread_join(drv, NULL);
-	tern_stop(rt_a);
-	tern_stop(rt_b);
-	tern_port_close(port_a);
-	tern_port_close(port_b);
-	ck_assert_uint_eq(rte_mempool_avail_count(pool), NB_MBUFS);
+	fixture_pair_stop(&fp);
 }
 
 static int
@@ -108,7 +69,7 @@ udp_bound(struct tern_rt *rt, uint32_t ip, uint16_t port)
 {
 	int fd = tern_socket_rt(rt, AF_INET, SOCK_DGRAM, 0);
 	ck_assert_int_ge(fd, TERN_FD_BASE);
-	struct sockaddr_in a = sin_of(ip, port);
+	struct sockaddr_in a = fixture_sin(ip, port);
 	ck_assert_int_eq(tern_bind(fd, SA(&a), sizeof(a)), 0);
 	struct timeval tv = { .tv_sec = 5 };
 	ck_assert_int_eq(tern_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
@@ -118,14 +79,14 @@ udp_bound(struct tern_rt *rt, uint32_t ip, uint16_t port)
 START_TEST(test_lcore_exchange)
 {
 	setup();
-	int a = udp_bound(rt_a, 0, 9000), b = udp_bound(rt_b, 0, 9001);
+	int a = udp_bound(fp.rt_a, 0, 9000), b = udp_bound(fp.rt_b, 0, 9001);
 	static uint8_t out[65507], in[65507];
 	static const size_t sizes[] = { 0, 1, 1473, 8000, 65507 };
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		size_t n = sizes[i];
 		for (size_t k = 0; k < n; k++)
 			out[k] = (uint8_t)(k * 7 + i);
-		struct sockaddr_in to_b = sin_of(IP_B, 9001), to_a = sin_of(IP_A, 9000);
+		struct sockaddr_in to_b = fixture_sin(IP_B, 9001), to_a = fixture_sin(IP_A, 9000);
 		ck_assert_int_eq(tern_sendto(a, out, n, 0, SA(&to_b), sizeof(to_b)), (ssize_t)n);
 		ck_assert_int_eq(tern_recv(b, in, sizeof(in), 0), (ssize_t)n);
 		ck_assert(memcmp(in, out, n) == 0);
@@ -148,9 +109,9 @@ END_TEST
 START_TEST(test_lcore_sleep_wake)
 {
 	setup();
-	int a = udp_bound(rt_a, 0, 9100), b = udp_bound(rt_b, 0, 9101);
+	int a = udp_bound(fp.rt_a, 0, 9100), b = udp_bound(fp.rt_b, 0, 9101);
 	/* Make B known to A first (ARP), so the late datagram goes straight. */
-	struct sockaddr_in to_b = sin_of(IP_B, 9101);
+	struct sockaddr_in to_b = fixture_sin(IP_B, 9101);
 	char buf[16];
 	ck_assert_int_eq(tern_sendto(a, "hi", 2, 0, SA(&to_b), sizeof(to_b)), 2);
 	ck_assert_int_eq(tern_recv(b, buf, sizeof(buf), 0), 2);
@@ -173,7 +134,7 @@ START_TEST(test_lcore_sleep_wake)
 	ck_assert_uint_ge(tern_clock_ns() - t0, 100 * TERN_NS_PER_MS);
 
 	/* ICMP port unreachable reaches a connected LCORE socket. */
-	struct sockaddr_in nobody = sin_of(IP_B, 9999);
+	struct sockaddr_in nobody = fixture_sin(IP_B, 9999);
 	ck_assert_int_eq(tern_connect(a, SA(&nobody), sizeof(nobody)), 0);
 	ck_assert_int_eq(tern_send(a, "x", 1, 0), 1);
 	tv.tv_sec = 3;
@@ -193,12 +154,12 @@ START_TEST(test_lcore_sndbuf)
 {
 	/* A small SO_SNDBUF makes sends wait for the stack to drain them. */
 	setup();
-	int a = udp_bound(rt_a, 0, 9200), b = udp_bound(rt_b, 0, 9201);
+	int a = udp_bound(fp.rt_a, 0, 9200), b = udp_bound(fp.rt_b, 0, 9201);
 	int v = 1;   /* becomes the 4608-byte minimum */
 	ck_assert_int_eq(tern_setsockopt(a, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)), 0);
 	v = 1 << 20;
 	ck_assert_int_eq(tern_setsockopt(b, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)), 0);
-	struct sockaddr_in to_b = sin_of(IP_B, 9201);
+	struct sockaddr_in to_b = fixture_sin(IP_B, 9201);
 	static uint8_t out[3000], in[3000];
 	const int count = 60;
 	/* Resolve B first: datagrams waiting for ARP have left the send
@@ -217,7 +178,7 @@ START_TEST(test_lcore_sndbuf)
 			}
 	}
 	struct tern_stats st;
-	tern_stats(rt_a, &st);
+	tern_stats(fp.rt_a, &st);
 	ck_assert_uint_eq(st.arp_queue_full, 0);
 	ck_assert_uint_eq(st.tx_port_full, 0);
 	ck_assert_int_eq(tern_close(a), 0);
@@ -229,22 +190,9 @@ END_TEST
 int
 main(void)
 {
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		fprintf(stderr, "one CPU: skipped\n");
-		return 77;
-	}
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=tern-lcore-%d", (int)getpid());
-	char *argv[] = { "unit", "--no-huge", "-m", "512", "--no-pci", prefix,
-			 "--log-level=lib.eal:error", "--no-telemetry", "-l", "0-1", NULL };
-	if (tern_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0) {
-		fprintf(stderr, "EAL: %s: skipped\n", strerror(errno));
-		return 77;
-	}
-	pool = rte_pktmbuf_pool_create("lcore_pool", NB_MBUFS, 0, TERN_MBUF_PRIV_SIZE,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	if (pool == NULL)
-		return EXIT_FAILURE;
+	int rc = fixture_pair_eal("api_lcore");
+	if (rc != 0)
+		return rc;
 
 	Suite *s = suite_create("api_lcore");
 	TCase *tc = tcase_create("lcore");
@@ -253,12 +201,5 @@ main(void)
 	tcase_add_test(tc, test_lcore_sleep_wake);
 	tcase_add_test(tc, test_lcore_sndbuf);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rte_mempool_free(pool);
-	rte_eal_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_pair_run(s);
 }

@@ -31,17 +31,14 @@
 #include "stack.h"
 #include "tern.h"
 
+#include "fixture_pair.h"
+
 #define IP_A 0xc6120001u   /* 198.18.0.1, LCORE: sockets under test */
 #define IP_B 0xc6120002u   /* 198.18.0.2, INLINE peer */
-#define NB_MBUFS 8191u
 #define SAFETY_MS 10000    /* a wait that should end by an event, not by this */
 #define DELAY_NS (50 * TERN_NS_PER_MS)
 
-static struct rte_mempool *pool;
-static struct tern_port *port_a, *port_b;
-static struct tern_rt *rt_a, *rt_b;
-static pthread_t drv;
-static _Atomic bool drv_stop;
+static struct fixture_pair fp;
 
 /* One delayed action for the driver thread. */
 enum act { ACT_NONE, ACT_SENDTO, ACT_SEND, ACT_PIPE, ACT_CLOSE, ACT_SHUT_WR };
@@ -50,23 +47,12 @@ static int act_fd;
 static uint16_t act_port;
 static _Atomic uint64_t act_at;
 
-static struct sockaddr_in
-sin_of(uint32_t ip, uint16_t port)
-{
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(ip);
-	a.sin_port = htons(port);
-	return a;
-}
-
 #define SA(p) ((const struct sockaddr *)(p))
 
 static void
 act_run(int kind)
 {
-	struct sockaddr_in to = sin_of(IP_A, act_port);
+	struct sockaddr_in to = fixture_sin(IP_A, act_port);
 	switch (kind) {
 	case ACT_SENDTO:
 		ck_assert_int_eq(tern_sendto(act_fd, "wake", 4, 0, SA(&to), sizeof(to)), 4);
@@ -86,22 +72,18 @@ act_run(int kind)
 	}
 }
 
-static void *
-driver(void *arg)
+/* The driver thread's turn (fixture_pair): run the action when due.
+ * relaxed, mostly: a test-only handshake; the action's effects reach the
+ * main thread through the stacks' own synchronisation. */
+static void
+tick(void)
 {
-	(void)arg;
-	/* relaxed, all: a test-only handshake; the action's effects reach
-	 * the main thread through the stacks' own synchronisation. */
-	while (!atomic_load_explicit(&drv_stop, memory_order_relaxed)) {
-		tern_drive(rt_b);
-		int kind = atomic_load_explicit(&act_kind, memory_order_acquire);
-		if (kind != ACT_NONE &&
-		    tern_clock_ns() >= atomic_load_explicit(&act_at, memory_order_relaxed)) {
-			act_run(kind);
-			atomic_store_explicit(&act_kind, ACT_NONE, memory_order_release);
-		}
+	int kind = atomic_load_explicit(&act_kind, memory_order_acquire);
+	if (kind != ACT_NONE &&
+	    tern_clock_ns() >= atomic_load_explicit(&act_at, memory_order_relaxed)) {
+		act_run(kind);
+		atomic_store_explicit(&act_kind, ACT_NONE, memory_order_release);
 	}
-	return NULL;
 }
 
 /* Have the driver do @p kind on @p fd in DELAY_NS. */
@@ -125,33 +107,14 @@ later_done(void)
 static void
 setup(void)
 {
-	ck_assert_int_eq(tern_port_mem_pair("poll", 1024, 1500, &port_a, &port_b), 0);
-	struct tern_conf c = {
-		.mode = TERN_MODE_LCORE, .port = port_a, .pool = pool, .ip = IP_A, .seed = 5,
-	};
-	rt_a = tern_start(&c);
-	ck_assert_ptr_nonnull(rt_a);
-	c.mode = TERN_MODE_INLINE;
-	c.port = port_b;
-	c.ip = IP_B;
-	c.seed = 6;
-	rt_b = tern_start(&c);
-	ck_assert_ptr_nonnull(rt_b);
-	atomic_store(&drv_stop, false);
 	atomic_store(&act_kind, ACT_NONE);
-	ck_assert_int_eq(pthread_create(&drv, NULL, driver, NULL), 0);
+	fixture_pair_start(&fp, "poll", IP_A, IP_B, 5, tick);
 }
 
 static void
 teardown(void)
 {
-	atomic_store(&drv_stop, true);
-	pthread_join(drv, NULL);
-	tern_stop(rt_a);
-	tern_stop(rt_b);
-	tern_port_close(port_a);
-	tern_port_close(port_b);
-	ck_assert_uint_eq(rte_mempool_avail_count(pool), NB_MBUFS);
+	fixture_pair_stop(&fp);
 }
 
 static int
@@ -159,7 +122,7 @@ udp_on(struct tern_rt *rt, uint32_t ip, uint16_t port)
 {
 	int fd = tern_socket_rt(rt, AF_INET, SOCK_DGRAM, 0);
 	ck_assert_int_ge(fd, TERN_FD_BASE);
-	struct sockaddr_in a = sin_of(ip, port);
+	struct sockaddr_in a = fixture_sin(ip, port);
 	ck_assert_int_eq(tern_bind(fd, SA(&a), sizeof(a)), 0);
 	return fd;
 }
@@ -178,14 +141,14 @@ poll1(int fd, short events, int timeout_ms)
 static void
 tcp_pair(uint16_t port, int *a, int *b, int *listener)
 {
-	int l = tern_socket_rt(rt_a, AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in la = sin_of(0, port);
+	int l = tern_socket_rt(fp.rt_a, AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in la = fixture_sin(0, port);
 	ck_assert_int_eq(tern_bind(l, SA(&la), sizeof(la)), 0);
 	ck_assert_int_eq(tern_listen(l, 8), 0);
 	/* Linux's inet_csk_listen_poll(): nothing to accept, no bits. */
 	ck_assert_int_eq(poll1(l, POLLIN | POLLOUT, 0), 0);
-	int c = tern_socket_rt(rt_b, AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in to = sin_of(IP_A, port);
+	int c = tern_socket_rt(fp.rt_b, AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = fixture_sin(IP_A, port);
 	ck_assert_int_eq(tern_connect(c, SA(&to), sizeof(to)), 0);
 	ck_assert_int_eq(poll1(l, POLLIN | POLLOUT, SAFETY_MS), POLLIN);
 	int s = tern_accept(l, NULL, NULL);
@@ -200,7 +163,7 @@ tcp_pair(uint16_t port, int *a, int *b, int *listener)
 START_TEST(test_poll_udp)
 {
 	setup();
-	int a = udp_on(rt_a, 0, 7000), b = udp_on(rt_b, 0, 7001);
+	int a = udp_on(fp.rt_a, 0, 7000), b = udp_on(fp.rt_b, 0, 7001);
 	/* Fresh datagram socket: writable, nothing to read. */
 	ck_assert_int_eq(poll1(a, POLLIN | POLLOUT, 0), POLLOUT);
 	ck_assert_int_eq(poll1(a, POLLIN, 0), 0);
@@ -232,7 +195,7 @@ END_TEST
 START_TEST(test_poll_nval_and_kernel_fds)
 {
 	setup();
-	int a = udp_on(rt_a, 0, 7010), b = udp_on(rt_b, 0, 7011);
+	int a = udp_on(fp.rt_a, 0, 7010), b = udp_on(fp.rt_b, 0, 7011);
 	int pfd[2];
 	ck_assert_int_eq(pipe(pfd), 0);
 	struct pollfd p[4] = {
@@ -276,7 +239,7 @@ START_TEST(test_poll_tcp_states)
 	setup();
 	/* Fresh TCP socket: TCP_CLOSE gives POLLHUP, and it counts as
 	 * writable (tcp_poll's well-known answer). */
-	int f = tern_socket_rt(rt_a, AF_INET, SOCK_STREAM, 0);
+	int f = tern_socket_rt(fp.rt_a, AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_eq(poll1(f, POLLIN | POLLOUT, 0), POLLOUT | POLLHUP);
 	tern_close(f);
 
@@ -333,9 +296,9 @@ START_TEST(test_poll_tcp_states)
 	tern_close(l);
 
 	/* A refused non-blocking connect: writable (and in error). */
-	int c = tern_socket_rt(rt_a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int c = tern_socket_rt(fp.rt_a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	ck_assert_int_ge(c, TERN_FD_BASE);
-	struct sockaddr_in to = sin_of(IP_B, 7999);
+	struct sockaddr_in to = fixture_sin(IP_B, 7999);
 	ck_assert_int_eq(tern_connect(c, SA(&to), sizeof(to)), -1);
 	ck_assert_int_eq(errno, EINPROGRESS);
 	ck_assert_int_eq(poll1(c, POLLOUT, SAFETY_MS) & POLLOUT, POLLOUT);
@@ -370,7 +333,7 @@ START_TEST(test_epoll_errors)
 	setup();
 	int ep = tern_epoll_create1(0);
 	ck_assert_int_ge(ep, TERN_FD_BASE);
-	int a = udp_on(rt_a, 0, 7030);
+	int a = udp_on(fp.rt_a, 0, 7030);
 	struct epoll_event e = { .events = EPOLLIN }, out[4];
 	ck_assert_int_eq(tern_epoll_create(0), -1);
 	ck_assert_int_eq(errno, EINVAL);
@@ -419,15 +382,15 @@ START_TEST(test_epoll_level_edge_oneshot)
 {
 	setup();
 	int ep = tern_epoll_create1(EPOLL_CLOEXEC);
-	int lt = udp_on(rt_a, 0, 7040), et = udp_on(rt_a, 0, 7041), os = udp_on(rt_a, 0, 7042);
-	int b = udp_on(rt_b, 0, 7043);
+	int lt = udp_on(fp.rt_a, 0, 7040), et = udp_on(fp.rt_a, 0, 7041), os = udp_on(fp.rt_a, 0, 7042);
+	int b = udp_on(fp.rt_b, 0, 7043);
 	ep_add(ep, lt, EPOLLIN, 1);
 	ep_add(ep, et, EPOLLIN | EPOLLET, 2);
 	ep_add(ep, os, EPOLLIN | EPOLLONESHOT, 3);
 	struct epoll_event out[8];
 	ck_assert_int_eq(ep_wait(ep, out, 8, 0), 0);
 	for (uint16_t p = 7040; p <= 7042; p++) {
-		struct sockaddr_in to = sin_of(IP_A, p);
+		struct sockaddr_in to = fixture_sin(IP_A, p);
 		ck_assert_int_eq(tern_sendto(b, "x", 1, 0, SA(&to), sizeof(to)), 1);
 	}
 	/* Collect until all three reported (they arrive one by one). */
@@ -450,9 +413,9 @@ START_TEST(test_epoll_level_edge_oneshot)
 	ck_assert_int_eq(tern_recv(lt, buf, sizeof(buf), 0), 1);
 	ck_assert_int_eq(ep_wait(ep, out, 8, 0), 0);
 	/* A new datagram is a new edge; one-shot stays disarmed. */
-	struct sockaddr_in to = sin_of(IP_A, 7041);
+	struct sockaddr_in to = fixture_sin(IP_A, 7041);
 	ck_assert_int_eq(tern_sendto(b, "y", 1, 0, SA(&to), sizeof(to)), 1);
-	to = sin_of(IP_A, 7042);
+	to = fixture_sin(IP_A, 7042);
 	ck_assert_int_eq(tern_sendto(b, "y", 1, 0, SA(&to), sizeof(to)), 1);
 	seen = 0;
 	for (int tries = 0; tries < 100 && !(seen & 4); tries++) {
@@ -470,7 +433,7 @@ START_TEST(test_epoll_level_edge_oneshot)
 		seen |= 1u << out[i].data.u64;
 	ck_assert_uint_eq(seen, 0x8);   /* os (lt was read) */
 	/* maxevents smaller than what is ready: the rest comes next time. */
-	to = sin_of(IP_A, 7040);
+	to = fixture_sin(IP_A, 7040);
 	ck_assert_int_eq(tern_sendto(b, "z", 1, 0, SA(&to), sizeof(to)), 1);
 	ck_assert_int_eq(poll1(lt, POLLIN, SAFETY_MS), POLLIN);
 	ck_assert_int_eq(tern_epoll_ctl(ep, EPOLL_CTL_MOD, os, &e), 0);
@@ -495,7 +458,7 @@ START_TEST(test_epoll_wakeups_and_close)
 {
 	setup();
 	int ep = tern_epoll_create(1);
-	int a = udp_on(rt_a, 0, 7050), b = udp_on(rt_b, 0, 7051);
+	int a = udp_on(fp.rt_a, 0, 7050), b = udp_on(fp.rt_b, 0, 7051);
 	ep_add(ep, a, EPOLLIN | EPOLLOUT | EPOLLET, 7);
 	struct epoll_event out[4];
 	/* ADD of a ready socket reports at once (writable). */
@@ -540,7 +503,7 @@ START_TEST(test_epoll_wakeups_and_close)
 	/* Closing a socket drops it from the set; its descriptor number,
 	 * reused by a new socket, can be added again. */
 	ck_assert_int_eq(tern_close(a), 0);
-	int a2 = udp_on(rt_a, 0, 7052);
+	int a2 = udp_on(fp.rt_a, 0, 7052);
 	ck_assert_int_eq(a2, a);
 	ep_add(ep, a2, EPOLLIN, 8);
 	ck_assert_int_eq(ep_wait(ep, out, 4, 0), 0);
@@ -568,7 +531,7 @@ START_TEST(test_epoll_close_wakes_waiter)
 {
 	setup();
 	closer_ep = tern_epoll_create1(0);
-	int a = udp_on(rt_a, 0, 7060);
+	int a = udp_on(fp.rt_a, 0, 7060);
 	ep_add(closer_ep, a, EPOLLIN, 1);
 	pthread_t t;
 	ck_assert_int_eq(pthread_create(&t, NULL, closer, NULL), 0);
@@ -690,11 +653,11 @@ START_TEST(test_epoll_inline)
 {
 	setup();
 	int ep = tern_epoll_create1(0);
-	int a = udp_on(rt_a, 0, 7070), b = udp_on(rt_b, 0, 7071);
+	int a = udp_on(fp.rt_a, 0, 7070), b = udp_on(fp.rt_b, 0, 7071);
 	ep_add(ep, b, EPOLLIN, 5);
 	struct epoll_event out[2];
 	ck_assert_int_eq(ep_wait(ep, out, 2, 0), 0);
-	struct sockaddr_in to = sin_of(IP_B, 7071);
+	struct sockaddr_in to = fixture_sin(IP_B, 7071);
 	ck_assert_int_eq(tern_sendto(a, "in", 2, 0, SA(&to), sizeof(to)), 2);
 	ck_assert_int_eq(ep_wait(ep, out, 2, SAFETY_MS), 1);
 	ck_assert_uint_eq(out[0].data.u64, 5);
@@ -710,22 +673,9 @@ END_TEST
 int
 main(void)
 {
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		fprintf(stderr, "one CPU: skipped\n");
-		return 77;
-	}
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=tern-poll-%d", (int)getpid());
-	char *argv[] = { "unit", "--no-huge", "-m", "512", "--no-pci", prefix,
-			 "--log-level=lib.eal:error", "--no-telemetry", "-l", "0-1", NULL };
-	if (tern_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0) {
-		fprintf(stderr, "EAL: %s: skipped\n", strerror(errno));
-		return 77;
-	}
-	pool = rte_pktmbuf_pool_create("poll_pool", NB_MBUFS, 0, TERN_MBUF_PRIV_SIZE,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	if (pool == NULL)
-		return EXIT_FAILURE;
+	int rc = fixture_pair_eal("poll");
+	if (rc != 0)
+		return rc;
 
 	Suite *s = suite_create("poll");
 	TCase *tc = tcase_create("poll");
@@ -741,12 +691,5 @@ main(void)
 	tcase_add_test(tc, test_epoll_inline);
 	tcase_add_test(tc, test_epoll_et_out);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rte_mempool_free(pool);
-	rte_eal_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_pair_run(s);
 }
