@@ -160,6 +160,11 @@ write_json(const struct bench *bn, const struct summary *m, bool ok)
 	json_num(&j, "cpu_sys_ns_per_request", m->sys_ns_per_req);
 	json_str(&j, "cpu_note", "getrusage(RUSAGE_SELF) over the measured interval: the whole "
 		 "process (with --mode lcore, the stack's lcore thread too)");
+	json_u64(&j, "involuntary_context_switches",
+		 (uint64_t)(bn->ru1.ru_nivcsw - bn->ru0.ru_nivcsw));
+	json_str(&j, "involuntary_note", "times the kernel took the CPU from this process during "
+		 "the measured interval (ru_nivcsw): each costs a busy-polling stack up to a "
+		 "scheduler time slice, milliseconds, and shows in the latency tail");
 	if (!o->udp)
 		json_u64(&j, "retransmits", bn->retrans);
 	if (o->udp && o->test == T_RR) {
@@ -231,6 +236,8 @@ print_summary(const struct bench *bn, const struct summary *m)
 		printf("cpu: %.0f cycles/request (client thread wall cycles, busy-polling, TSC %.2f "
 		       "GHz); process CPU %.0f ns user + %.0f ns sys per request\n",
 		       m->cycles_per_req, m->tsc_hz / 1e9, m->user_ns_per_req, m->sys_ns_per_req);
+	printf("preempted: %ld times (involuntary context switches while measuring)\n",
+	       bn->ru1.ru_nivcsw - bn->ru0.ru_nivcsw);
 	if (!o->udp)
 		printf("tcp: retransmits %llu", (unsigned long long)bn->retrans);
 	else if (o->test == T_RR)

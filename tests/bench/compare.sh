@@ -61,7 +61,11 @@ else
 	MEM="--no-huge -m 512"
 	HUGE_DESC="no (--no-huge)"
 fi
-EAL="$MEM --no-pci --log-level=pmd.net.memif:error --log-level=lib.eal:error"
+# --no-telemetry, --no-shconf: no telemetry or multi-process threads; on two
+# busy-polled cores every other runnable thread preempts a poller for up to
+# a scheduler slice, which is what the latency tail is made of (tern-bench
+# prints how often it was preempted).
+EAL="$MEM --no-pci --no-telemetry --no-shconf --log-level=pmd.net.memif:error --log-level=lib.eal:error"
 
 cleanup() {
 	local pid
