@@ -196,9 +196,36 @@ rt_backoff(struct tern_rt *rt)
 	}
 }
 
+/* INLINE: if no other thread is running the stack, carry the request out
+ * here and now (tern_stack_dispatch), as Linux runs a send in the caller's
+ * system call: no trip through the submit ring, no wait for the next poll,
+ * and the segment is on the wire when send() returns. @return whether it
+ * was done. */
+static bool
+rt_try_dispatch(struct tern_rt *rt, void *obj)
+{
+	bool done = false;
+	/* acquire/release: the polling flag's protocol (rt_try_poll). */
+	if (atomic_exchange_explicit(&rt->polling, true, memory_order_acquire))
+		return false;
+	/* relaxed: see rt_try_poll(). */
+	if (atomic_load_explicit(&rt->live, memory_order_relaxed)) {
+		uint64_t now = rt->external_clock ?
+			atomic_load_explicit(&rt->vnow, memory_order_relaxed) : tern_clock_ns();
+		if (rt->impair != NULL)
+			tern_impair_set_now(rt->impair, now);
+		tern_stack_dispatch(rt->stack, obj, now);
+		done = true;
+	}
+	atomic_store_explicit(&rt->polling, false, memory_order_release);
+	return done;
+}
+
 int
 tern_api_submit(struct tern_rt *rt, void *obj, unsigned max_tries)
 {
+	if (rt->mode == TERN_MODE_INLINE && rt_try_dispatch(rt, obj))
+		return 0;
 	for (unsigned tries = 1;; tries++) {
 		int rc = tern_stack_submit(rt->stack, obj);
 		if (rc != -ENOBUFS)

@@ -249,11 +249,40 @@ run_timers(struct tern_stack *s, uint64_t now)
 		tcp_timers_run(s, now);
 }
 
+/* Carry out queued application requests, one burst. @return how many. */
+static unsigned
+drain_requests(struct tern_stack *s)
+{
+	void *objs[TERN_MAX_BURST];
+	unsigned k = rte_ring_sc_dequeue_burst(s->inq, objs, TERN_MAX_BURST, NULL);
+	if (k > 0)
+		INQ_TSAN_ACQUIRE(s->inq);
+	for (unsigned i = 0; i < k; i++)
+		sockreq_dispatch(s, objs[i]);
+	return k;
+}
+
+void
+tern_stack_dispatch(struct tern_stack *s, void *obj, uint64_t now)
+{
+	s->now = now;
+	/* What this or another thread queued earlier comes first: a thread's
+	 * own earlier requests are all in the ring by now (its enqueues
+	 * completed), so its calls keep their order. */
+	while (drain_requests(s) == TERN_MAX_BURST)
+		;
+	sockreq_dispatch(s, obj);
+	/* A send() is on the wire when it returns, unless the stack is under
+	 * load: then the frames go with the next poll's, which the caller's
+	 * loop runs next (batching only under load; nothing waits on a timer). */
+	if (s->ntx > 0 && !s->loaded)
+		stack_tx_flush(s);
+}
+
 unsigned
 tern_stack_poll(struct tern_stack *s, uint64_t now)
 {
 	struct rte_mbuf *rx[TERN_MAX_BURST];
-	void *objs[TERN_MAX_BURST];
 	unsigned work = 0;
 
 	s->now = now;
@@ -271,18 +300,14 @@ tern_stack_poll(struct tern_stack *s, uint64_t now)
 		work++;
 	}
 	uint16_t n = tern_port_rx(s->port, rx, TERN_MAX_BURST);
+	s->loaded = n > 1;
 	if (n > 0) {
 		/* (also refreshes the reassembly deadline the burst may have set) */
 		tern_stack_input(s, rx, n, now);
 		work += n;
 	}
 
-	unsigned k = rte_ring_sc_dequeue_burst(s->inq, objs, TERN_MAX_BURST, NULL);
-	if (k > 0)
-		INQ_TSAN_ACQUIRE(s->inq);
-	for (unsigned i = 0; i < k; i++)
-		sockreq_dispatch(s, objs[i]);
-	work += k;
+	work += drain_requests(s);
 
 	run_timers(s, now);
 	if (s->ntx > 0)

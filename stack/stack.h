@@ -58,6 +58,14 @@ void tern_stack_destroy(struct tern_stack *s);
  */
 unsigned tern_stack_poll(struct tern_stack *s, uint64_t now);
 
+/**
+ * Carry out one application request now, as tern_stack_submit() followed by
+ * a poll would, but without the ring: for a caller that owns the stack (an
+ * INLINE runtime's polling flag). Requests already queued go first, and
+ * whatever it sends leaves before the call returns.
+ */
+void tern_stack_dispatch(struct tern_stack *s, void *obj, uint64_t now);
+
 /** Feed frames to the stack directly (consumes them); used by tests and fuzzers. */
 void tern_stack_input(struct tern_stack *s, struct rte_mbuf **m, uint16_t n, uint64_t now);
 

@@ -105,6 +105,10 @@ struct tern_stack {
 
 	struct rte_ring *inq;         /* app -> stack: requests and datagrams (MPSC) */
 	uint16_t ntx;
+	/* The last poll received a burst (more than one frame): the stack is
+	 * under load, and a request carried out between polls leaves its
+	 * frames for the poll's flush, in one burst (tern_stack_dispatch). */
+	bool loaded;
 	struct rte_mbuf *txbuf[TERN_TXBUF_SIZE];
 	/* To our own address: delivered at the next poll, never from inside
 	 * the sender (TCP must not re-enter itself mid-send). */

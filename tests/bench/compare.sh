@@ -266,15 +266,28 @@ out, workloads = sys.argv[1], sys.argv[2:]
 cfgs = [("floor", "raw DPDK floor (memif)"), ("tern", "Tern (memif, inline)"),
         ("lo", "Linux loopback"), ("veth", "Linux veth")]
 rows = []
+runs = {}   # (workload, config) -> {run index: results}
 def load(w, c):
-    docs = []
-    for p in sorted(glob.glob(f"{out}/json/{w}.{c}.*.json")):
+    byrun = {}
+    for p in glob.glob(f"{out}/json/{w}.{c}.*.json"):
         try:
             with open(p) as f:
-                docs.append(json.load(f)["results"])
+                byrun[int(p.rsplit(".", 2)[1])] = json.load(f)["results"]
         except (OSError, ValueError, KeyError):
             pass
-    return docs
+    runs[(w, c)] = byrun
+    return [byrun[i] for i in sorted(byrun)]
+def paired(w, base, stream):
+    """Tern/base per run index: the runs of one index ran back to back, so
+    their ratio cancels most of a noisy machine's slow swings."""
+    t, b = runs.get((w, "tern"), {}), runs.get((w, base), {})
+    key = (lambda r: r["tx_mb_per_s"]) if stream else (lambda r: r["requests_per_s"])
+    v = [key(t[i]) / key(b[i]) for i in sorted(t) if i in b and key(b[i]) > 0]
+    if not stream:
+        l = [t[i]["latency_ns"]["p50"] / b[i]["latency_ns"]["p50"] for i in sorted(t)
+             if i in b and b[i]["latency_ns"]["p50"] > 0]
+        return v, l
+    return v, []
 def spread(v, fmt):
     if not v: return "n/a"
     return f"{fmt(statistics.median(v))} ({fmt(min(v))}..{fmt(max(v))})"
@@ -317,11 +330,18 @@ for w in workloads:
                              p99_us_median=round(statistics.median(p99), 2)))
     for base, name in (("lo", "Linux loopback"), ("floor", "floor")):
         if "tern" in med and base in med:
+            v, l = paired(w, base, stream)
+            pr = lambda x: f"{statistics.median(x):.2f} ({min(x):.2f}..{max(x):.2f})" if x else "n/a"
             if stream:
-                print(f"  Tern / {name}: throughput {med['tern'] / med[base]:.2f}")
+                print(f"  Tern / {name}: throughput {med['tern'] / med[base]:.2f}; "
+                      f"paired by run: {pr(v)}")
             else:
                 print(f"  Tern / {name}: req/s {med['tern'][0] / med[base][0]:.2f}, "
-                      f"p50 latency {med['tern'][1] / med[base][1]:.2f}")
+                      f"p50 latency {med['tern'][1] / med[base][1]:.2f}; paired by run: "
+                      f"req/s {pr(v)}, p50 {pr(l)}")
+            rows.append(dict(workload=w, config=f"tern/{base}", runs=len(v),
+                             note=f"paired ratio medians: {'MB/s' if stream else 'req/s'} "
+                                  f"{pr(v)}" + ("" if stream else f", p50 {pr(l)}")))
         else:
             print(f"  Tern / {name}: n/a")
     print()
