@@ -95,7 +95,7 @@ LAYERS = [
     ("eth",    "Ethernet+ARP: eth.c arp.c wire_eth.c wire_arp.c"),
     ("ipv4",   "IPv4: ipv4*.c icmp.c wire_ipv4.c wire_icmp.c"),
     ("csum",   "checksums: wire_csum.c (IPv4, TCP, UDP share it)"),
-    ("tcpin",  "TCP input: tcp_input.c conn lookup (tcp_conn.c, siphash in tcp_isn.c) rtt cc sack reass, wire_tcp parse"),
+    ("tcpin",  "TCP input: tcp_input.c conn lookup (tcp_conn.c, keyed multilinear hash) rtt cc sack reass, wire_tcp parse"),
     ("tcpout", "TCP output/timers: tcp_output.c tcp_timer.c twheel.c, wire_tcp emit"),
     ("udp",    "UDP: udp.c wire_udp.c"),
     ("sock",   "socket API: api/*.c, request ring (sockreq.c chan.c), tcp_usr.c, socket rings"),
