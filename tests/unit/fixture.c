@@ -1,6 +1,7 @@
 /* EAL + pool fixture for the DPDK-backed unit tests (see fixture.h). */
 #include "fixture.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,4 +91,15 @@ fixture_run(Suite *s)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed;
+}
+
+struct sockaddr_in
+fixture_sin(uint32_t ip, uint16_t port)
+{
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(ip);
+	a.sin_port = htons(port);
+	return a;
 }

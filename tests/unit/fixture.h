@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <check.h>
+#include <netinet/in.h>
 
 struct rte_mempool;
 struct rte_mbuf;
@@ -26,6 +27,8 @@ unsigned fixture_pool_avail(void);
 struct rte_mbuf *fixture_mbuf(const void *data, size_t len);
 /** Copy an mbuf chain out into @p buf; @return bytes copied. */
 size_t fixture_mbuf_read(const struct rte_mbuf *m, void *buf, size_t cap);
+/** An IPv4 socket address, host-order arguments. */
+struct sockaddr_in fixture_sin(uint32_t ip, uint16_t port);
 /** Run a suite without forking (EAL state is per process). @return failures. */
 int fixture_run(Suite *s);
 

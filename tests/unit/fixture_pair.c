@@ -104,14 +104,3 @@ fixture_pair_run(Suite *s)
 	rte_eal_cleanup();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
-
-struct sockaddr_in
-fixture_sin(uint32_t ip, uint16_t port)
-{
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(ip);
-	a.sin_port = htons(port);
-	return a;
-}

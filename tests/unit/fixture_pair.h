@@ -18,6 +18,8 @@
 
 #include <check.h>
 
+#include "fixture.h"
+
 #define FIXTURE_PAIR_MBUFS 8191u
 
 struct fixture_pair {
@@ -41,7 +43,5 @@ void fixture_pair_start(struct fixture_pair *p, const char *name, uint32_t ip_a,
 void fixture_pair_stop(struct fixture_pair *p);
 /** Run @p s without forking, then free the pool and EAL. @return exit status. */
 int fixture_pair_run(Suite *s);
-/** An IPv4 socket address, host-order arguments. */
-struct sockaddr_in fixture_sin(uint32_t ip, uint16_t port);
 
 #endif

@@ -27,17 +27,6 @@
 
 /* ---- helpers ---- */
 
-static struct sockaddr_in
-sin_of(uint32_t ip, uint16_t port)
-{
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(ip);
-	a.sin_port = htons(port);
-	return a;
-}
-
 #define SA(p) ((const struct sockaddr *)(p))
 
 static void
@@ -65,7 +54,7 @@ udp_socket(struct tern_rt *rt)
 static void
 bind_to(int fd, uint32_t ip, uint16_t port)
 {
-	struct sockaddr_in a = sin_of(ip, port);
+	struct sockaddr_in a = fixture_sin(ip, port);
 	ck_assert_int_eq(tern_bind(fd, SA(&a), sizeof(a)), 0);
 }
 
@@ -191,7 +180,7 @@ END_TEST
 START_TEST(test_ebadf)
 {
 	char b[4] = { 0 };
-	struct sockaddr_in a = sin_of(IP_B, 9);
+	struct sockaddr_in a = fixture_sin(IP_B, 9);
 	socklen_t l = sizeof(a);
 	int iv = 1;
 	socklen_t il = sizeof(iv);
@@ -294,7 +283,7 @@ START_TEST(test_socket_args)
 	errno = 0;
 	ck_assert_int_eq(tern_recv(fd, b, sizeof(b), MSG_DONTWAIT), -1);
 	ck_assert_int_eq(errno, EBADF);
-	struct sockaddr_in a = sin_of(IP_B, 9);
+	struct sockaddr_in a = fixture_sin(IP_B, 9);
 	errno = 0;
 	ck_assert_int_eq(tern_sendto(fd, b, 1, 0, SA(&a), sizeof(a)), -1);
 	ck_assert_int_eq(errno, EBADF);
@@ -331,7 +320,7 @@ START_TEST(test_addr_errors)
 {
 	struct tern_rt *rt = solo_up(0);
 	int fd = udp_socket(rt);
-	struct sockaddr_in a = sin_of(IP_B, 9);
+	struct sockaddr_in a = fixture_sin(IP_B, 9);
 	char b[16] = { 0 };
 
 	/* bind */
@@ -343,7 +332,7 @@ START_TEST(test_addr_errors)
 	errno = 0;
 	ck_assert_int_eq(tern_bind(fd, SA(&bad), sizeof(bad)), -1);
 	ck_assert_int_eq(errno, EAFNOSUPPORT);
-	struct sockaddr_in other = sin_of(0x0a000001u, 5000);   /* 10.0.0.1: not ours */
+	struct sockaddr_in other = fixture_sin(0x0a000001u, 5000);   /* 10.0.0.1: not ours */
 	errno = 0;
 	ck_assert_int_eq(tern_bind(fd, SA(&other), sizeof(other)), -1);
 	ck_assert_int_eq(errno, EADDRNOTAVAIL);
@@ -371,13 +360,13 @@ START_TEST(test_addr_errors)
 	errno = 0;
 	ck_assert_int_eq(tern_sendto(fd, b, 1, 0, SA(&bad), sizeof(bad)), -1);
 	ck_assert_int_eq(errno, EAFNOSUPPORT);
-	struct sockaddr_in port0 = sin_of(IP_B, 0);
+	struct sockaddr_in port0 = fixture_sin(IP_B, 0);
 	errno = 0;
 	ck_assert_int_eq(tern_sendto(fd, b, 1, 0, SA(&port0), sizeof(port0)), -1);
 	ck_assert_int_eq(errno, EINVAL);
 
 	/* broadcast without SO_BROADCAST: EACCES (limited and subnet) */
-	struct sockaddr_in lim = sin_of(0xffffffffu, 9), sub = sin_of(0xc61200ffu, 9);
+	struct sockaddr_in lim = fixture_sin(0xffffffffu, 9), sub = fixture_sin(0xc61200ffu, 9);
 	errno = 0;
 	ck_assert_int_eq(tern_sendto(fd, b, 1, 0, SA(&lim), sizeof(lim)), -1);
 	ck_assert_int_eq(errno, EACCES);
@@ -415,7 +404,7 @@ START_TEST(test_addr_errors)
 	ck_assert_uint_eq(n.sin_port, htons(4242));
 	ck_assert_uint_eq(n.sin_addr.s_addr, 0xeeeeeeeeu);
 	/* Bound twice: EINVAL as Linux. */
-	struct sockaddr_in again = sin_of(0, 4243);
+	struct sockaddr_in again = fixture_sin(0, 4243);
 	errno = 0;
 	ck_assert_int_eq(tern_bind(fd2, SA(&again), sizeof(again)), -1);
 	ck_assert_int_eq(errno, EINVAL);
@@ -585,7 +574,7 @@ exchange(int from_fd, int to_fd, uint32_t from_ip, uint16_t from_port, uint16_t 
 {
 	static uint8_t out[65507], in[65507 + 16];
 	fill(out, len, seed);
-	struct sockaddr_in dst = sin_of(to_ip, to_port);
+	struct sockaddr_in dst = fixture_sin(to_ip, to_port);
 	ck_assert_int_eq(tern_sendto(from_fd, out, len, 0, SA(&dst), sizeof(dst)), (ssize_t)len);
 	struct sockaddr_in src;
 	socklen_t sl = sizeof(src);
@@ -632,7 +621,7 @@ START_TEST(test_pair_connected)
 	bind_to(b, 0, 7000);
 	set_rcvtimeo(a, 5000000);
 	set_rcvtimeo(b, 5000000);
-	struct sockaddr_in to_b = sin_of(IP_B, 7000);
+	struct sockaddr_in to_b = fixture_sin(IP_B, 7000);
 	ck_assert_int_eq(tern_connect(a, SA(&to_b), sizeof(to_b)), 0);
 	/* connect bound the socket: our address and an ephemeral port. */
 	struct sockaddr_in me;
@@ -670,7 +659,7 @@ START_TEST(test_pair_peek_trunc)
 	int a = udp_socket(rt_a), b = udp_socket(rt_b);
 	bind_to(b, 0, 7001);
 	set_rcvtimeo(b, 5000000);
-	struct sockaddr_in to_b = sin_of(IP_B, 7001);
+	struct sockaddr_in to_b = fixture_sin(IP_B, 7001);
 	uint8_t out[3000], in[3000], peek[3000];
 	fill(out, sizeof(out), 3);
 	ck_assert_int_eq(tern_sendto(a, out, 100, 0, SA(&to_b), sizeof(to_b)), 100);
@@ -755,7 +744,7 @@ START_TEST(test_pair_refused)
 	pair_up();
 	int a = udp_socket(rt_a);
 	set_rcvtimeo(a, 3000000);
-	struct sockaddr_in nobody = sin_of(IP_B, 7777);
+	struct sockaddr_in nobody = fixture_sin(IP_B, 7777);
 	ck_assert_int_eq(tern_connect(a, SA(&nobody), sizeof(nobody)), 0);
 	ck_assert_int_eq(tern_send(a, "knock", 5, 0), 5);
 	char buf[16];
@@ -803,7 +792,7 @@ START_TEST(test_pair_ephemeral_and_reuse)
 	int a = udp_socket(rt_a), b = udp_socket(rt_b);
 	bind_to(b, 0, 7003);
 	set_rcvtimeo(b, 5000000);
-	struct sockaddr_in to_b = sin_of(IP_B, 7003);
+	struct sockaddr_in to_b = fixture_sin(IP_B, 7003);
 	ck_assert_int_eq(tern_sendto(a, "x", 1, 0, SA(&to_b), sizeof(to_b)), 1);
 	struct sockaddr_in me;
 	socklen_t ml = sizeof(me);
@@ -821,7 +810,7 @@ START_TEST(test_pair_ephemeral_and_reuse)
 	/* Same port twice: EADDRINUSE; with SO_REUSEADDR on both: fine. */
 	int x = udp_socket(rt_a), y = udp_socket(rt_a);
 	bind_to(x, 0, 8000);
-	struct sockaddr_in p8000 = sin_of(0, 8000);
+	struct sockaddr_in p8000 = fixture_sin(0, 8000);
 	errno = 0;
 	ck_assert_int_eq(tern_bind(y, SA(&p8000), sizeof(p8000)), -1);
 	ck_assert_int_eq(errno, EADDRINUSE);
@@ -851,7 +840,7 @@ START_TEST(test_pair_close_drops_queue)
 	pair_up();
 	int a = udp_socket(rt_a), b = udp_socket(rt_b);
 	bind_to(b, 0, 7004);
-	struct sockaddr_in to_b = sin_of(IP_B, 7004);
+	struct sockaddr_in to_b = fixture_sin(IP_B, 7004);
 	char buf[2000] = { 0 };
 	for (int i = 0; i < 5; i++)
 		ck_assert_int_eq(tern_sendto(a, buf, sizeof(buf), 0, SA(&to_b), sizeof(to_b)),

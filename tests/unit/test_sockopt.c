@@ -84,17 +84,6 @@ drive(unsigned n)
 	}
 }
 
-static struct sockaddr_in
-sin_of(uint32_t ip, uint16_t port)
-{
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(ip);
-	a.sin_port = htons(port);
-	return a;
-}
-
 #define SA(p) ((struct sockaddr *)(p))
 
 static const char *
@@ -140,7 +129,7 @@ open_kind(const struct side *sd, enum kind k)
 	int fd = sd->socket(k == K_UDP ? SOCK_DGRAM : SOCK_STREAM);
 	ck_assert_msg(fd >= 0, "%s socket: %s", sd->name, strerror(errno));
 	if (k == K_LST) {
-		struct sockaddr_in a = sin_of(sd->ip, 0);
+		struct sockaddr_in a = fixture_sin(sd->ip, 0);
 		ck_assert_int_eq(sd->bind(fd, SA(&a), sizeof(a)), 0);
 		ck_assert_int_eq(sd->listen(fd, 8), 0);
 	}
@@ -725,7 +714,7 @@ run_bind(const struct side *sd, const struct bind_case *c)
 	ck_assert_int_ge(b, 0);
 	if (!(c->a & LATE))
 		set_reuse(sd, a, c->a);
-	struct sockaddr_in sa = sin_of(sd->ip, 0);
+	struct sockaddr_in sa = fixture_sin(sd->ip, 0);
 	ck_assert_int_eq(sd->bind(a, SA(&sa), sizeof(sa)), 0);
 	socklen_t l = sizeof(sa);
 	ck_assert_int_eq(sd->getsockname(a, SA(&sa), &l), 0);
@@ -794,7 +783,7 @@ START_TEST(test_reuse_wildcard)
 		int c = tern_socket_rt(rt_a, AF_INET, type, 0);
 		set_reuse(&TERN, a, RP);
 		set_reuse(&TERN, b, RP);
-		struct sockaddr_in any = sin_of(0, 4321), own = sin_of(IP_A, 4321);
+		struct sockaddr_in any = fixture_sin(0, 4321), own = fixture_sin(IP_A, 4321);
 		ck_assert_int_eq(tern_bind(a, SA(&any), sizeof(any)), 0);
 		ck_assert_int_eq(tern_bind(b, SA(&own), sizeof(own)), 0);
 		errno = 0;
@@ -822,7 +811,7 @@ START_TEST(test_reuseport_spread)
 	for (int i = 0; i < 2; i++) {
 		l[i] = tern_socket_rt(rt_b, AF_INET, SOCK_STREAM, 0);
 		set_reuse(&TERN, l[i], RP);
-		struct sockaddr_in a = sin_of(IP_B, 5555);
+		struct sockaddr_in a = fixture_sin(IP_B, 5555);
 		ck_assert_int_eq(tern_bind(l[i], SA(&a), sizeof(a)), 0);
 		ck_assert_int_eq(tern_listen(l[i], 32), 0);
 		ck_assert_int_eq(tern_setblocking(l[i], false), 0);
@@ -830,7 +819,7 @@ START_TEST(test_reuseport_spread)
 	int got[2] = { 0, 0 };
 	for (int n = 0; n < N; n++) {
 		int c = tern_socket_rt(rt_a, AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in to = sin_of(IP_B, 5555);
+		struct sockaddr_in to = fixture_sin(IP_B, 5555);
 		ck_assert_int_eq(tern_connect(c, SA(&to), sizeof(to)), 0);
 		int hits = 0;
 		for (int tries = 0; hits == 0 && tries < 1000; tries++) {
@@ -862,13 +851,13 @@ START_TEST(test_reuseport_spread)
 	for (int i = 0; i < 2; i++) {
 		u[i] = tern_socket_rt(rt_b, AF_INET, SOCK_DGRAM, 0);
 		set_reuse(&TERN, u[i], RP);
-		struct sockaddr_in a = sin_of(IP_B, 6666);
+		struct sockaddr_in a = fixture_sin(IP_B, 6666);
 		ck_assert_int_eq(tern_bind(u[i], SA(&a), sizeof(a)), 0);
 	}
 	int snd[N];
 	for (int n = 0; n < N; n++) {
 		snd[n] = tern_socket_rt(rt_a, AF_INET, SOCK_DGRAM, 0);
-		struct sockaddr_in to = sin_of(IP_B, 6666);
+		struct sockaddr_in to = fixture_sin(IP_B, 6666);
 		ck_assert_int_eq(tern_sendto(snd[n], "x", 1, 0, SA(&to), sizeof(to)), 1);
 	}
 	drive(200);
@@ -904,12 +893,12 @@ conn_listen(struct conn *x, bool tern)
 	x->tern = tern;
 	if (tern) {
 		x->l = tern_socket_rt(rt_b, AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in a = sin_of(IP_B, 7777);
+		struct sockaddr_in a = fixture_sin(IP_B, 7777);
 		ck_assert_int_eq(tern_bind(x->l, SA(&a), sizeof(a)), 0);
 		ck_assert_int_eq(tern_listen(x->l, 8), 0);
 	} else {
 		x->l = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in a = sin_of(LOOPBACK, 0);
+		struct sockaddr_in a = fixture_sin(LOOPBACK, 0);
 		ck_assert_int_eq(bind(x->l, SA(&a), sizeof(a)), 0);
 		ck_assert_int_eq(listen(x->l, 8), 0);
 	}
@@ -922,7 +911,7 @@ conn_connect(struct conn *x)
 {
 	if (x->tern) {
 		x->c = tern_socket_rt(rt_a, AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in to = sin_of(IP_B, 7777);
+		struct sockaddr_in to = fixture_sin(IP_B, 7777);
 		ck_assert_int_eq(tern_connect(x->c, SA(&to), sizeof(to)), 0);
 		ck_assert_int_eq(tern_setsockopt(x->c, IPPROTO_TCP, TCP_NODELAY, I(1), 4), 0);
 	} else {
