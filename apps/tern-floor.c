@@ -536,13 +536,18 @@ port_open(struct floor *f)
 
 /* Up to @p ms for the link (memif: until the two ends have connected). */
 static bool
+link_is(const struct floor *f, uint8_t status)
+{
+	struct rte_eth_link link;
+	memset(&link, 0, sizeof(link));
+	return rte_eth_link_get_nowait(f->p.id, &link) == 0 && link.link_status == status;
+}
+
+static bool
 wait_link(const struct floor *f, unsigned ms)
 {
 	for (unsigned i = 0; i <= ms / 10 && !stop; i++) {
-		struct rte_eth_link link;
-		memset(&link, 0, sizeof(link));
-		if (rte_eth_link_get_nowait(f->p.id, &link) == 0 &&
-		    link.link_status == RTE_ETH_LINK_UP)
+		if (link_is(f, RTE_ETH_LINK_UP))
 			return true;
 		rte_delay_us_sleep(10000);
 	}
@@ -644,10 +649,7 @@ static bool
 wait_peer_gone(const struct floor *f, uint64_t end)
 {
 	while (!stop && rte_rdtsc() < end) {
-		struct rte_eth_link link;
-		memset(&link, 0, sizeof(link));
-		if (rte_eth_link_get_nowait(f->p.id, &link) == 0 &&
-		    link.link_status == RTE_ETH_LINK_DOWN)
+		if (link_is(f, RTE_ETH_LINK_DOWN))
 			return true;
 		rte_delay_us_sleep(2000);
 	}
