@@ -13,7 +13,9 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "port.h"
 #include "sockif.h"
+#include "tern.h"
 
 static struct rte_mempool *pool;
 
@@ -102,4 +104,35 @@ fixture_sin(uint32_t ip, uint16_t port)
 	a.sin_addr.s_addr = htonl(ip);
 	a.sin_port = htons(port);
 	return a;
+}
+
+void
+fixture_inline_up(struct fixture_inline *p, const char *name, uint32_t ip_a, uint32_t ip_b,
+		  uint64_t seed)
+{
+	p->pool_start = fixture_pool_avail();
+	ck_assert_int_eq(tern_port_mem_pair(name, 1024, 1500, &p->port_a, &p->port_b), 0);
+	struct tern_conf c = {
+		.mode = TERN_MODE_INLINE, .port = p->port_a, .pool = fixture_pool(),
+		.ip = ip_a, .prefix_len = 24, .seed = seed,
+	};
+	p->rt_a = tern_start(&c);
+	ck_assert_ptr_nonnull(p->rt_a);
+	c.port = p->port_b;
+	c.ip = ip_b;
+	c.seed = seed + 1;
+	p->rt_b = tern_start(&c);
+	ck_assert_ptr_nonnull(p->rt_b);
+}
+
+void
+fixture_inline_down(struct fixture_inline *p)
+{
+	tern_stop(p->rt_a);
+	tern_stop(p->rt_b);
+	tern_port_close(p->port_a);
+	tern_port_close(p->port_b);
+	p->rt_a = p->rt_b = NULL;
+	p->port_a = p->port_b = NULL;
+	fixture_pool_check(p->pool_start);
 }

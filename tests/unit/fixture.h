@@ -29,6 +29,20 @@ struct rte_mbuf *fixture_mbuf(const void *data, size_t len);
 size_t fixture_mbuf_read(const struct rte_mbuf *m, void *buf, size_t cap);
 /** An IPv4 socket address, host-order arguments. */
 struct sockaddr_in fixture_sin(uint32_t ip, uint16_t port);
+struct tern_port;
+struct tern_rt;
+/** Two INLINE runtimes back to back over an in-memory port pair, on the
+ *  shared pool; nothing drives them but the test. */
+struct fixture_inline {
+	struct tern_port *port_a, *port_b;
+	struct tern_rt *rt_a, *rt_b;
+	unsigned pool_start;
+};
+/** A at @p ip_a (seed), B at @p ip_b (seed + 1), both /24. */
+void fixture_inline_up(struct fixture_inline *p, const char *name, uint32_t ip_a,
+		       uint32_t ip_b, uint64_t seed);
+/** Stop both and close the ports; every mbuf must be back. */
+void fixture_inline_down(struct fixture_inline *p);
 /** Run a suite without forking (EAL state is per process). @return failures. */
 int fixture_run(Suite *s);
 

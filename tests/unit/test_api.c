@@ -92,36 +92,22 @@ solo_down(void)
 }
 
 /* Two INLINE runtimes back to back. */
-static struct tern_port *port_a, *port_b;
+static struct fixture_inline fx;
 static struct tern_rt *rt_a, *rt_b;
 
 static void
 pair_up(void)
 {
-	fixture_pool();
-	ck_assert_int_eq(tern_port_mem_pair("api_pair", 1024, 1500, &port_a, &port_b), 0);
-	struct tern_conf c = {
-		.mode = TERN_MODE_INLINE, .port = port_a, .pool = fixture_pool(),
-		.ip = IP_A, .prefix_len = 24, .seed = 7,
-	};
-	rt_a = tern_start(&c);
-	ck_assert_ptr_nonnull(rt_a);
-	c.port = port_b;
-	c.ip = IP_B;
-	c.seed = 8;
-	rt_b = tern_start(&c);
-	ck_assert_ptr_nonnull(rt_b);
+	fixture_inline_up(&fx, "api_pair", IP_A, IP_B, 7);
+	rt_a = fx.rt_a;
+	rt_b = fx.rt_b;
 }
 
 static void
 pair_down(void)
 {
-	tern_stop(rt_a);
-	tern_stop(rt_b);
-	tern_port_close(port_a);
-	tern_port_close(port_b);
+	fixture_inline_down(&fx);
 	rt_a = rt_b = NULL;
-	port_a = port_b = NULL;
 	fixture_pool_check(POOL_SIZE);
 }
 

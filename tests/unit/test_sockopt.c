@@ -43,36 +43,22 @@
 
 /* ---- runtimes ---- */
 
-static struct tern_port *port_a, *port_b;
+static struct fixture_inline fx;
 static struct tern_rt *rt_a, *rt_b;
-static unsigned pool_start;
 
 static void
 pair_up(void)
 {
-	fixture_pool();
-	pool_start = fixture_pool_avail();
-	ck_assert_int_eq(tern_port_mem_pair("sockopt", 1024, 1500, &port_a, &port_b), 0);
-	struct tern_conf c = { .mode = TERN_MODE_INLINE, .port = port_a, .pool = fixture_pool(),
-			       .ip = IP_A, .prefix_len = 24, .seed = 21 };
-	rt_a = tern_start(&c);
-	ck_assert_ptr_nonnull(rt_a);
-	c.port = port_b;
-	c.ip = IP_B;
-	c.seed = 22;
-	rt_b = tern_start(&c);
-	ck_assert_ptr_nonnull(rt_b);
+	fixture_inline_up(&fx, "sockopt", IP_A, IP_B, 21);
+	rt_a = fx.rt_a;
+	rt_b = fx.rt_b;
 }
 
 static void
 pair_down(void)
 {
-	tern_stop(rt_a);
-	tern_stop(rt_b);
-	tern_port_close(port_a);
-	tern_port_close(port_b);
+	fixture_inline_down(&fx);
 	rt_a = rt_b = NULL;
-	fixture_pool_check(pool_start);
 }
 
 static void
