@@ -95,11 +95,7 @@ fixture_pair_stop(struct fixture_pair *p)
 int
 fixture_pair_run(Suite *s)
 {
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = fixture_run(s);
 	rte_mempool_free(pair_pool);
 	rte_eal_cleanup();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
